@@ -1,0 +1,55 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { OpenAIError } from '../common/openai-error';
+import type { RouterRequest } from '../common/proxy-context';
+import { ClientKeyService } from './client-key.service';
+import { IS_PUBLIC } from './public.decorator';
+
+const BEARER = /^bearer\s+(.+)$/i;
+
+/** Global guard: every route needs `Authorization: Bearer <key>` unless it is marked @Public(). */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ClientKeyService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.reflector.get<boolean>(IS_PUBLIC, context.getHandler())) return true;
+    const req = context.switchToHttp().getRequest<RouterRequest>();
+    const presented = presentedKey(req.headers.authorization);
+    if (presented === undefined) {
+      throw new OpenAIError(
+        401,
+        'missing_api_key',
+        'Missing API key: send "Authorization: Bearer <your LLM-router key>".',
+      );
+    }
+    const key = this.keys.find(presented);
+    if (!key) throw new OpenAIError(401, 'invalid_api_key', invalidKeyMessage(presented));
+    req.apiKeyName = key.name;
+    return true;
+  }
+}
+
+export function presentedKey(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = BEARER.exec(header.trim());
+  return match ? match[1].trim() : undefined;
+}
+
+/** Never echoes the key; only says which kind of key it looks like when it is a provider's. */
+export function invalidKeyMessage(presented: string): string {
+  const provider = presented.startsWith('gsk_')
+    ? 'a Groq API key'
+    : presented.startsWith('sk-ant-')
+      ? 'an Anthropic API key'
+      : presented.startsWith('sk-')
+        ? 'an OpenAI API key'
+        : undefined;
+  if (provider) {
+    return `Incorrect API key: this looks like ${provider}. Use the LLM-router key here; the router sends each backend its own key from the server's environment.`;
+  }
+  return 'Incorrect API key provided. Use the key LLM-router printed at startup or the one set in LLMROUTER_API_KEY.';
+}

@@ -1,0 +1,71 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { RouterConfig } from '../config/compiled-config';
+import { RouterConfigService } from '../config/router-config.service';
+
+export interface ClientKey {
+  name: string;
+  /** Globs over the model name as the client sent it; undefined means every model. */
+  allowedModels?: readonly string[];
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+}
+
+interface StoredKey {
+  digest: Buffer;
+  key: ClientKey;
+}
+
+export function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * The keys clients may present. Only SHA-256 digests are kept; a presented key is hashed once and
+ * compared with every stored digest in constant time, so neither a near miss nor an unknown key is
+ * faster to reject than any other.
+ */
+@Injectable()
+export class ClientKeyService {
+  private keys: StoredKey[] = [];
+
+  constructor(private readonly configService: RouterConfigService) {
+    this.keys = this.compile(configService.current);
+    configService.onChange((config) => (this.keys = this.compile(config)));
+  }
+
+  find(presented: string): ClientKey | undefined {
+    const digest = sha256(presented);
+    let found: ClientKey | undefined;
+    for (const stored of this.keys) {
+      // No early exit: every stored key is compared on every attempt.
+      if (timingSafeEqual(stored.digest, digest) && found === undefined) found = stored.key;
+    }
+    return found;
+  }
+
+  all(): ClientKey[] {
+    return this.keys.map((k) => k.key);
+  }
+
+  private compile(config: RouterConfig): StoredKey[] {
+    const env = this.configService.boot.env;
+    const keys: StoredKey[] = [{ digest: sha256(this.configService.routerKey), key: { name: 'default' } }];
+    for (const entry of config.apiKeys) {
+      let digest: Buffer | undefined;
+      if (entry.key_sha256) digest = Buffer.from(entry.key_sha256, 'hex');
+      else if (entry.key_env && env[entry.key_env]) digest = sha256(env[entry.key_env] as string);
+      if (!digest) continue;
+      keys.push({
+        digest,
+        key: {
+          name: entry.name,
+          allowedModels: entry.allowed_models,
+          requestsPerMinute: entry.rate_limit?.requests_per_minute,
+          tokensPerMinute: entry.rate_limit?.tokens_per_minute,
+        },
+      });
+    }
+    return keys;
+  }
+}

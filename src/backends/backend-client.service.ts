@@ -1,0 +1,371 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+import { HttpService } from '@nestjs/axios';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { AxiosResponse } from 'axios';
+import type { Response } from 'express';
+import { Agent } from 'undici';
+import type { CompiledBackend } from '../config/compiled-config';
+import { RouterConfigService } from '../config/router-config.service';
+import { OpenAIError } from '../common/openai-error';
+import type { JsonObject, ProxyContext, RouteTarget, RouterRequest } from '../common/proxy-context';
+import { CircuitBreakerService } from './circuit-breaker.service';
+import { pump, relayHeaders } from './response-relay';
+import { readTokenUsage, SseMonitor, sseErrorEvent } from './sse-monitor';
+import { classifyUpstreamError, isRetryableFailure, isRetryableStatus, UpstreamFailureKind } from './upstream-error';
+
+type Attempt =
+  | { ok: true; response: AxiosResponse<Readable> }
+  | { ok: false; kind: UpstreamFailureKind; error: unknown };
+
+const JSON_CAPTURE_LIMIT = 1 << 20;
+const BASE_RETRY_DELAY_MS = 250;
+
+/**
+ * Sends a routed request upstream through @nestjs/axios and relays the answer: retries and fallbacks
+ * before any data reaches the client, keep-alive comments for slow stream starts, a final SSE error
+ * event when a stream fails midway, and an immediate upstream abort when the client leaves.
+ */
+@Injectable()
+export class BackendClientService implements OnModuleDestroy {
+  private readonly logger = new Logger('BackendClient');
+  private readonly dispatchers = new Map<CompiledBackend, Agent>();
+
+  constructor(
+    private readonly http: HttpService,
+    private readonly breaker: CircuitBreakerService,
+    configService: RouterConfigService,
+  ) {
+    configService.onChange((config) => {
+      // Pools of backends the new config no longer has close once their requests are done.
+      for (const [backend, agent] of this.dispatchers) {
+        if (!config.backends.includes(backend)) {
+          this.dispatchers.delete(backend);
+          void agent.close().catch(() => undefined);
+        }
+      }
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.dispatchers.values()].map((a) => a.destroy().catch(() => undefined)));
+  }
+
+  /** The keep-alive connection pool of one backend, with its timeouts. */
+  dispatcherFor(backend: CompiledBackend): Agent {
+    let agent = this.dispatchers.get(backend);
+    if (!agent) {
+      const o = backend.options;
+      agent = new Agent({
+        connections: o.max_sockets,
+        connect: { timeout: o.connect_timeout_ms },
+        headersTimeout: o.timeout_ms,
+        bodyTimeout: o.stream_idle_timeout_ms,
+        keepAliveTimeout: 30_000,
+      });
+      this.dispatchers.set(backend, agent);
+    }
+    return agent;
+  }
+
+  async forward(ctx: ProxyContext, targets: RouteTarget[], req: RouterRequest, res: Response): Promise<void> {
+    const abort = new AbortController();
+    const onClientClose = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.once('close', onClientClose);
+    const keepalive = ctx.stream ? new KeepAlive(res, targets[0].backend.options.keepalive_ms) : undefined;
+    try {
+      await this.tryTargets(ctx, targets, req, res, abort.signal, keepalive);
+    } finally {
+      keepalive?.stop();
+      res.off('close', onClientClose);
+    }
+  }
+
+  private async tryTargets(
+    ctx: ProxyContext,
+    targets: RouteTarget[],
+    req: RouterRequest,
+    res: Response,
+    signal: AbortSignal,
+    keepalive: KeepAlive | undefined,
+  ): Promise<void> {
+    const plan = this.breaker.plan(targets);
+    let lastError: OpenAIError | undefined;
+    let lastResponse: { response: AxiosResponse<Readable>; target: RouteTarget } | undefined;
+
+    for (let t = 0; t < plan.length; t++) {
+      const target = plan[t];
+      const { backend } = target;
+      if (!backend.endpoints.has(ctx.endpoint)) {
+        lastError = new OpenAIError(404, 'endpoint_not_supported', `Backend "${backend.name}" does not serve /v1/${ctx.endpoint} (it is not in its "endpoints" list).`, 'invalid_request_error');
+        continue;
+      }
+      if (backend.missingKeyEnv) {
+        lastError = new OpenAIError(503, 'backend_key_missing', `Backend "${backend.name}" needs an API key: set ${backend.missingKeyEnv} in the router's environment and restart it.`);
+        continue;
+      }
+      const body = Buffer.from(JSON.stringify(this.upstreamBody(ctx, target)));
+      const retries = backend.options.retries;
+      let retryAfterMs: number | undefined;
+      for (let attempt = 0; attempt <= retries; attempt++) {
+        if (attempt > 0) {
+          try {
+            await sleep(retryDelay(attempt, retryAfterMs, backend.options.max_retry_delay_ms), undefined, { signal });
+          } catch {
+            return; // client left during the backoff
+          }
+        }
+        if (signal.aborted) return;
+        ctx.outcome.attempts++;
+        const result = await this.send(ctx, target, body, req, signal);
+        const lastTry = attempt === retries && t === plan.length - 1;
+        if (result.ok) {
+          const status = result.response.status;
+          if (status >= 500 || status === 429) {
+            ctx.outcome.upstreamErrors.push(`http_${status}`);
+            this.breaker.recordFailure(backend.name, target.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
+          } else {
+            this.breaker.recordSuccess(backend.name, target.trial);
+          }
+          if (!isRetryableStatus(status) || lastTry) {
+            await this.relay(ctx, target, result.response, res, keepalive);
+            return;
+          }
+          retryAfterMs = parseRetryAfter(result.response.headers as Record<string, unknown>);
+          lastResponse = { response: result.response, target };
+          result.response.data.destroy();
+          lastError = undefined;
+          continue;
+        }
+        if (result.kind === 'aborted') {
+          if (target.trial) this.breaker.releaseTrial(backend.name);
+          return;
+        }
+        ctx.outcome.upstreamErrors.push(result.kind);
+        this.breaker.recordFailure(backend.name, target.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
+        lastError = this.failureError(backend, result.kind, result.error);
+        lastResponse = undefined;
+        if (!isRetryableFailure(result.kind)) {
+          this.sendError(ctx, res, lastError, keepalive);
+          return;
+        }
+        retryAfterMs = undefined;
+      }
+    }
+    if (lastResponse && !lastError) {
+      // Unreachable in practice (the last try relays), kept for safety.
+      this.sendError(ctx, res, new OpenAIError(502, 'backend_error', `Backend "${lastResponse.target.backend.name}" failed.`), keepalive);
+      return;
+    }
+    this.sendError(ctx, res, lastError ?? new OpenAIError(502, 'backend_error', 'No backend could serve the request.'), keepalive);
+  }
+
+  /** The body one target receives: the client's body with its model and the backend's transforms. */
+  upstreamBody(ctx: ProxyContext, target: RouteTarget): JsonObject {
+    let body: JsonObject = { ...ctx.body, model: target.model };
+    for (const transform of ctx.transforms) body = transform(body, target.backend, ctx.endpoint);
+    return body;
+  }
+
+  private async send(ctx: ProxyContext, target: RouteTarget, body: Buffer, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {
+    const headers: Record<string, string> = { ...target.backend.headers };
+    if (req.requestId) headers['x-request-id'] = req.requestId;
+    if (ctx.outcome.overheadMs === undefined) ctx.outcome.overheadMs = msSince(ctx.startedAt);
+    try {
+      const response = await this.http.axiosRef.request<Readable>({
+        url: `${target.backend.baseUrl}/${ctx.endpoint}`,
+        method: 'POST',
+        data: body,
+        headers,
+        signal,
+        dispatcher: this.dispatcherFor(target.backend),
+      });
+      return { ok: true, response };
+    } catch (error) {
+      return { ok: false, kind: signal.aborted ? 'aborted' : classifyUpstreamError(error), error };
+    }
+  }
+
+  private async relay(
+    ctx: ProxyContext,
+    target: RouteTarget,
+    response: AxiosResponse<Readable>,
+    res: Response,
+    keepalive: KeepAlive | undefined,
+  ): Promise<void> {
+    const { outcome } = ctx;
+    const upstreamHeaders = response.headers as Record<string, unknown>;
+    const contentType = String(upstreamHeaders['content-type'] ?? '');
+    const isSse = contentType.startsWith('text/event-stream');
+    outcome.backend = target.backend.name;
+    outcome.upstreamModel = target.model;
+    outcome.status = response.status;
+    outcome.ttfbMs = msSince(ctx.startedAt);
+
+    if (keepalive?.committed) {
+      keepalive.stop();
+      if (response.status >= 400 || !isSse) {
+        // The client already has a 200 event stream: the upstream's error becomes the final event.
+        const text = await readSome(response.data, 64 * 1024);
+        res.end(sseErrorEvent(upstreamErrorMessage(target.backend.name, response.status, text), `upstream_http_${response.status}`));
+        return;
+      }
+    } else {
+      keepalive?.stop();
+      res.status(response.status);
+      relayHeaders(upstreamHeaders, res, isSse);
+      res.setHeader('x-llmrouter-backend', target.backend.name);
+      res.setHeader('x-llmrouter-model', target.model);
+      res.setHeader('x-llmrouter-overhead-ms', (outcome.overheadMs ?? 0).toFixed(3));
+      if (isSse) res.flushHeaders();
+    }
+
+    const monitor = isSse ? new SseMonitor() : undefined;
+    const result = await pump(response.data, res, {
+      monitor,
+      requireTerminator: isSse && ctx.endpoint !== 'responses' && response.status < 400,
+      captureLimit: isSse || response.status >= 400 ? 0 : JSON_CAPTURE_LIMIT,
+      backendName: target.backend.name,
+    });
+    outcome.bytesRelayed = result.bytes;
+    const usage = monitor?.usage ?? (result.body ? usageOfJson(result.body) : undefined);
+    if (usage) {
+      outcome.promptTokens = usage.promptTokens;
+      outcome.completionTokens = usage.completionTokens;
+      outcome.totalTokens = usage.totalTokens;
+    }
+    if (result.failure) {
+      outcome.upstreamErrors.push(`stream_${result.failure}`);
+      outcome.errorCode = result.failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error';
+      this.logger.warn(`backend "${target.backend.name}" stream failed (${result.failure}) after ${result.bytes} bytes relayed`);
+    }
+  }
+
+  private sendError(ctx: ProxyContext, res: Response, error: OpenAIError, keepalive: KeepAlive | undefined): void {
+    ctx.outcome.status = error.status;
+    ctx.outcome.errorCode = error.code;
+    if (res.writableEnded || res.destroyed) return;
+    if (keepalive?.committed) {
+      keepalive.stop();
+      res.end(sseErrorEvent(error.message, error.code, error.type));
+      return;
+    }
+    res.status(error.status);
+    for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(error.toJSON()));
+  }
+
+  private failureError(backend: CompiledBackend, kind: UpstreamFailureKind, error: unknown): OpenAIError {
+    const name = backend.name;
+    switch (kind) {
+      case 'refused':
+        return new OpenAIError(502, 'backend_unreachable', `Backend "${name}" is unreachable (connection refused or host not found).`);
+      case 'connect_timeout':
+        return new OpenAIError(502, 'backend_unreachable', `Backend "${name}" did not accept a connection within ${backend.options.connect_timeout_ms} ms.`);
+      case 'reset':
+        return new OpenAIError(502, 'backend_connection_reset', `Backend "${name}" closed the connection before answering.`);
+      case 'headers_timeout':
+        return new OpenAIError(504, 'backend_timeout', `Backend "${name}" did not answer within ${backend.options.timeout_ms} ms (timeout_ms).`);
+      default:
+        this.logger.warn(`backend "${name}" request failed: ${(error as Error)?.message ?? String(error)}`);
+        return new OpenAIError(502, 'backend_error', `Backend "${name}" request failed.`);
+    }
+  }
+}
+
+/**
+ * For streams whose upstream is slow to answer: after `intervalMs` without headers, commit to a 200
+ * event stream and send SSE comments so tunnels and proxies keep the connection open.
+ */
+class KeepAlive {
+  committed = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly res: Response,
+    private readonly intervalMs: number,
+  ) {
+    this.timer = setTimeout(() => this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    if (!this.committed) {
+      this.committed = true;
+      this.res.status(200);
+      this.res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+      this.res.setHeader('cache-control', 'no-cache');
+      this.res.setHeader('x-accel-buffering', 'no');
+    }
+    this.res.write(': keep-alive\n\n');
+    this.timer = setTimeout(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function msSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Exponential backoff with jitter, or the upstream's retry-after, capped at max_retry_delay_ms. */
+export function retryDelay(attempt: number, retryAfterMs: number | undefined, maxMs: number): number {
+  const base = retryAfterMs ?? BASE_RETRY_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+  return Math.min(Math.max(0, base), maxMs);
+}
+
+export function parseRetryAfter(headers: Record<string, unknown>): number | undefined {
+  const ms = Number(headers['retry-after-ms']);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers['retry-after'];
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(String(value));
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+async function readSome(stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= limit) break;
+    }
+  } catch {
+    // whatever arrived is enough for an error message
+  }
+  stream.destroy();
+  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}
+
+function upstreamErrorMessage(backend: string, status: number, text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const inner = typeof parsed.error === 'string' ? parsed.error : parsed.error?.message ?? parsed.message;
+    if (typeof inner === 'string') return `Backend "${backend}" answered ${status}: ${inner}`;
+  } catch {
+    // not JSON
+  }
+  return `Backend "${backend}" answered ${status}.`;
+}
+
+function usageOfJson(body: Buffer) {
+  if (body.indexOf('"usage"') === -1) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { usage?: unknown };
+    return readTokenUsage(parsed.usage);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,24 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { BackendClientService } from './backend-client.service';
+import { CircuitBreakerService } from './circuit-breaker.service';
+import { ModelCatalogService } from './model-catalog.service';
+import { undiciAdapter } from './undici-adapter';
+
+@Module({
+  imports: [
+    HttpModule.register({
+      adapter: undiciAdapter,
+      // Bodies are relayed as streams, never parsed or decompressed; every status is relayed, not thrown.
+      responseType: 'stream',
+      decompress: false,
+      maxRedirects: 0,
+      validateStatus: () => true,
+      transformRequest: [],
+      transformResponse: [],
+    }),
+  ],
+  providers: [BackendClientService, CircuitBreakerService, ModelCatalogService],
+  exports: [BackendClientService, CircuitBreakerService, ModelCatalogService],
+})
+export class BackendsModule {}

@@ -1,0 +1,83 @@
+import type { Readable } from 'node:stream';
+import { HttpService } from '@nestjs/axios';
+import { Injectable, Logger } from '@nestjs/common';
+import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
+import { BackendClientService } from './backend-client.service';
+
+export interface ModelEntry {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+const LIST_TIMEOUT_MS = 5_000;
+const MAX_LIST_BYTES = 4 * 1024 * 1024;
+
+/** GET /v1/models: the aliases plus every backend's own list with its prefix added, fetched concurrently. */
+@Injectable()
+export class ModelCatalogService {
+  private readonly logger = new Logger('ModelCatalog');
+
+  constructor(
+    private readonly http: HttpService,
+    private readonly backendClient: BackendClientService,
+  ) {}
+
+  async list(config: RouterConfig): Promise<ModelEntry[]> {
+    const lists = await Promise.all(config.backends.map((b) => this.backendModels(b)));
+    const entries: ModelEntry[] = [];
+    const seen = new Set<string>();
+    const add = (entry: ModelEntry) => {
+      if (!seen.has(entry.id)) {
+        seen.add(entry.id);
+        entries.push(entry);
+      }
+    };
+    for (const alias of config.aliases.keys()) add({ id: alias, object: 'model', created: 0, owned_by: 'llm-router-alias' });
+    for (const list of lists) list.forEach(add);
+    return entries;
+  }
+
+  /** One backend's models as `prefix/model`; a backend that fails is logged and left out. */
+  async backendModels(backend: CompiledBackend, timeoutMs = LIST_TIMEOUT_MS): Promise<ModelEntry[]> {
+    if (backend.missingKeyEnv) return [];
+    try {
+      const ids = await this.fetchIds(backend, timeoutMs);
+      return ids.map((id) => ({ id: `${backend.prefix}${id}`, object: 'model', created: 0, owned_by: backend.name }));
+    } catch (err) {
+      this.logger.warn(`could not list models of backend "${backend.name}": ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  /** Raw model ids from `{base_url}/models`; throws when the backend does not answer 200 in time. */
+  async fetchIds(backend: CompiledBackend, timeoutMs: number): Promise<string[]> {
+    const response = await this.http.axiosRef.request<Readable>({
+      url: `${backend.baseUrl}/models`,
+      method: 'GET',
+      headers: backend.hasApiKey ? { authorization: backend.headers.authorization as string } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+      dispatcher: this.backendClient.dispatcherFor(backend),
+    });
+    const text = await readAll(response.data, MAX_LIST_BYTES);
+    if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+    const parsed = JSON.parse(text) as { data?: Array<{ id?: unknown }>; models?: Array<{ name?: unknown }> };
+    const data = parsed.data ?? [];
+    return data.map((m) => m.id).filter((id): id is string => typeof id === 'string');
+  }
+}
+
+async function readAll(stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      stream.destroy();
+      throw new Error('model list too large');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

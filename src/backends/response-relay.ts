@@ -1,0 +1,123 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Response } from 'express';
+import { SseMonitor, sseErrorEvent } from './sse-monitor';
+
+// Copies an upstream response to the client: the status, the headers worth keeping, and the body byte
+// for byte as it arrives, with backpressure (a slow client makes us read the upstream slowly).
+
+const RELAYED_HEADERS = ['content-type', 'retry-after', 'retry-after-ms', 'openai-processing-ms', 'openai-version'];
+
+export function relayHeaders(upstream: IncomingHttpHeaders | Record<string, unknown>, res: Response, isStream: boolean): void {
+  for (const name of RELAYED_HEADERS) {
+    const value = upstream[name];
+    if (value !== undefined) res.setHeader(name, value as string);
+  }
+  for (const name of Object.keys(upstream)) {
+    if (name.startsWith('x-ratelimit-')) res.setHeader(name, upstream[name] as string);
+  }
+  const upstreamId = upstream['x-request-id'];
+  if (upstreamId !== undefined) res.setHeader('x-upstream-request-id', upstreamId as string);
+  if (isStream) {
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('x-accel-buffering', 'no');
+  } else if (upstream['content-length'] !== undefined) {
+    res.setHeader('content-length', upstream['content-length'] as string);
+  }
+}
+
+export interface PumpResult {
+  bytes: number;
+  /** The client got everything the upstream sent, and the upstream finished properly. */
+  completed: boolean;
+  clientGone: boolean;
+  /** Why the stream failed, when it did: idle_timeout | reset | truncated | garbage */
+  failure?: string;
+  /** ms from start of pump to the first byte handed to the client socket */
+  firstByteAt?: bigint;
+  body?: Buffer;
+}
+
+export interface PumpOptions {
+  /** SSE: watch the stream, end it with an error event on failure. */
+  monitor?: SseMonitor;
+  /** Expect a [DONE] / final event; a stream ending without one is reported as cut short. */
+  requireTerminator: boolean;
+  /** Keep up to this many bytes of a JSON body (to read its usage afterwards). */
+  captureLimit: number;
+  backendName: string;
+}
+
+/** Pipes `body` into `res` and resolves when either side is done. Never throws. */
+export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<PumpResult> {
+  return new Promise((resolve) => {
+    const result: PumpResult = { bytes: 0, completed: false, clientGone: false };
+    const captured: Buffer[] = [];
+    let capturedBytes = 0;
+    let done = false;
+
+    const finish = () => {
+      if (done) return;
+      done = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      res.off('close', onClose);
+      res.off('drain', onDrain);
+      if (captured.length > 0 && capturedBytes <= opts.captureLimit) result.body = Buffer.concat(captured);
+      resolve(result);
+    };
+    const failStream = (failure: string, message: string) => {
+      result.failure = failure;
+      if (!body.destroyed) body.destroy();
+      if (opts.monitor && !res.writableEnded && !res.destroyed) {
+        res.end(sseErrorEvent(`Backend "${opts.backendName}" ${message}`, failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error'));
+      } else if (!res.writableEnded) {
+        // A JSON body cut short cannot be mended: close the connection so the client sees the failure.
+        res.destroy();
+      }
+      finish();
+    };
+    const onData = (chunk: Buffer) => {
+      if (opts.monitor && !opts.monitor.push(chunk)) {
+        failStream('garbage', 'sent data that is not a valid event stream; the stream was stopped.');
+        return;
+      }
+      if (result.firstByteAt === undefined) result.firstByteAt = process.hrtime.bigint();
+      result.bytes += chunk.length;
+      if (opts.captureLimit > 0 && capturedBytes <= opts.captureLimit) {
+        captured.push(chunk);
+        capturedBytes += chunk.length;
+      }
+      if (!res.write(chunk)) {
+        body.pause();
+        res.once('drain', onDrain);
+      }
+    };
+    const onDrain = () => body.resume();
+    const onEnd = () => {
+      if (opts.monitor && opts.requireTerminator && !opts.monitor.complete) {
+        failStream('truncated', 'closed the stream before it was complete.');
+        return;
+      }
+      result.completed = true;
+      res.end();
+      finish();
+    };
+    const onError = (err: unknown) => {
+      const code = (err as { code?: string }).code;
+      if (code === 'UND_ERR_BODY_TIMEOUT') failStream('idle_timeout', 'sent nothing for too long (stream_idle_timeout_ms); the stream was stopped.');
+      else failStream('reset', 'dropped the connection mid-response.');
+    };
+    const onClose = () => {
+      if (res.writableFinished) return;
+      result.clientGone = true;
+      body.destroy();
+      finish();
+    };
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onError);
+    res.once('close', onClose);
+  });
+}

@@ -1,0 +1,63 @@
+import type { Request } from 'express';
+import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
+import type { Endpoint } from '../config/router-config';
+
+export type JsonObject = Record<string, unknown>;
+
+/** Turns a client body into the body one backend receives; registered by the transform interceptors. */
+export type RequestTransform = (body: JsonObject, backend: CompiledBackend, endpoint: Endpoint) => JsonObject;
+
+/** One place a request may go: a backend and the model name it knows. */
+export interface RouteTarget {
+  backend: CompiledBackend;
+  model: string;
+}
+
+/** What the router knows about one proxied request; lives on `req.llmrouter` from the first interceptor on. */
+export interface ProxyContext {
+  endpoint: Endpoint;
+  /** A snapshot: a config reload mid-request does not change where this request goes. */
+  config: RouterConfig;
+  /** The parsed client body; never mutated (transforms copy what they change). */
+  body: JsonObject;
+  /** The model as the client sent it. */
+  requestedModel: string;
+  /** After alias resolution: one or more `prefix/model` names, tried in order. */
+  targetModels: readonly string[];
+  stream: boolean;
+  transforms: RequestTransform[];
+  /** process.hrtime.bigint() when the request reached the router. */
+  startedAt: bigint;
+  outcome: RequestOutcome;
+}
+
+/** Filled in as the request goes; read by logs, metrics and usage accounting when it ends. */
+export interface RequestOutcome {
+  backend?: string;
+  upstreamModel?: string;
+  status?: number;
+  /** Set when the router, not the upstream, decided the answer (e.g. backend_timeout). */
+  errorCode?: string;
+  /** refused | timeout | reset | http_<status> | … — for upstream error metrics. */
+  upstreamErrors: string[];
+  attempts: number;
+  ttfbMs?: number;
+  totalMs?: number;
+  /** Time the router spent on its own: before the upstream request was sent, plus relaying. */
+  overheadMs?: number;
+  bytesRelayed: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  totalTokens?: number;
+}
+
+export interface RouterRequest extends Request {
+  llmrouter?: ProxyContext;
+  /** Name of the client key that authenticated this request ("default" for the router key). */
+  apiKeyName?: string;
+  requestId?: string;
+}
+
+export function newOutcome(): RequestOutcome {
+  return { upstreamErrors: [], attempts: 0, bytesRelayed: 0 };
+}

@@ -1,0 +1,36 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import type { RouterRequest } from './proxy-context';
+
+export type RequestEndListener = (req: RouterRequest, res: Response, totalMs: number) => void;
+
+/**
+ * Announces the end of every request (answered, failed or abandoned) to whoever records it: the
+ * request log, metrics, usage counters. Listeners run after the response is done, off the hot path.
+ */
+@Injectable()
+export class RequestEventsService {
+  private readonly logger = new Logger('RequestEvents');
+  private readonly listeners: RequestEndListener[] = [];
+
+  onRequestEnd(listener: RequestEndListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Express middleware: stamps the arrival time and reports the end. */
+  readonly track = (req: RouterRequest & { receivedAt?: bigint }, res: Response, next: () => void): void => {
+    const receivedAt = process.hrtime.bigint();
+    req.receivedAt = receivedAt;
+    res.once('close', () => {
+      const totalMs = Number(process.hrtime.bigint() - receivedAt) / 1e6;
+      for (const listener of this.listeners) {
+        try {
+          listener(req, res, totalMs);
+        } catch (err) {
+          this.logger.error(`request-end listener failed: ${(err as Error).message}`);
+        }
+      }
+    });
+    next();
+  };
+}

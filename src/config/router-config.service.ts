@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { RouterConfig } from './compiled-config';
+import type { LogLevel } from '../cli';
+import { Env, LoadedConfig, loadConfig } from './config-loader';
+
+/** What main.ts decided before Nest started: the loaded config, the router key, the command line. */
+export interface BootOptions {
+  /** The config file in use, undefined for the embedded default. */
+  configPath?: string;
+  initial: LoadedConfig;
+  routerKey: string;
+  /** true when the router key was generated at startup (shown once in a banner). */
+  routerKeyGenerated: boolean;
+  env: Env;
+  /** Command-line values that win over the file, on every (re)load. */
+  overrides: ConfigOverrides;
+  logLevel: LogLevel;
+  /** Human-readable logs when stdout is a terminal; JSON lines otherwise. */
+  prettyLogs: boolean;
+}
+
+export interface ConfigOverrides {
+  port?: number;
+  host?: string;
+  workers?: number | 'auto';
+}
+
+/** Applies the command line's values over a freshly loaded config. */
+export function withOverrides(loaded: LoadedConfig, overrides: ConfigOverrides): LoadedConfig {
+  const config = { ...loaded.config };
+  if (overrides.port !== undefined) config.port = overrides.port;
+  if (overrides.host !== undefined) config.host = overrides.host;
+  if (overrides.workers !== undefined) config.workers = overrides.workers;
+  return { ...loaded, config };
+}
+
+export const BOOT_OPTIONS = 'llmrouterBoot';
+
+/**
+ * Holds the config in force. Requests take a snapshot (`current`) when they start, so `swap` is atomic for
+ * them: a reload never changes a request that is already in flight.
+ */
+@Injectable()
+export class RouterConfigService {
+  private config: RouterConfig;
+  private readonly listeners: Array<(config: RouterConfig) => void> = [];
+
+  constructor(@Inject(ConfigService) nestConfig: ConfigService) {
+    const boot = nestConfig.get<BootOptions>(BOOT_OPTIONS);
+    if (!boot) throw new Error('RouterConfigModule needs boot options');
+    this.boot = boot;
+    this.config = boot.initial.config;
+  }
+
+  readonly boot: BootOptions;
+
+  get current(): RouterConfig {
+    return this.config;
+  }
+
+  get routerKey(): string {
+    return this.boot.routerKey;
+  }
+
+  /** Loads and validates the file again; throws ConfigError (and keeps the old config) when it is invalid. */
+  reload(): LoadedConfig {
+    const loaded = withOverrides(loadConfig(this.boot.configPath, this.boot.env), this.boot.overrides);
+    this.swap(loaded.config);
+    return loaded;
+  }
+
+  swap(config: RouterConfig): void {
+    this.config = config;
+    for (const listener of this.listeners) listener(config);
+  }
+
+  onChange(listener: (config: RouterConfig) => void): void {
+    this.listeners.push(listener);
+  }
+}

@@ -1,0 +1,66 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, type RequestHandler } from 'express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { OpenAIErrorFilter } from './common/openai-error.filter';
+import { RequestEventsService } from './common/request-events.service';
+import type { BootOptions } from './config/router-config.service';
+import { RouterConfigService } from './config/router-config.service';
+
+/** Headers a browser-based client may read from our responses. */
+const EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-upstream-request-id',
+  'x-llmrouter-backend',
+  'x-llmrouter-model',
+  'x-llmrouter-overhead-ms',
+  'retry-after',
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-reset-requests',
+  'x-ratelimit-limit-tokens',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-tokens',
+];
+
+/**
+ * Builds the whole application: the one place for body limits, CORS, the error filter and shutdown
+ * hooks. main.ts and the end-to-end tests both call it, so tests run the real pipeline.
+ */
+export async function createApp(boot: BootOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(boot), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('x-powered-by', false);
+  app.set('etag', false);
+
+  app.use(app.get(RequestEventsService).track);
+  app.enableCors({
+    origin: '*',
+    methods: ['GET', 'POST', 'OPTIONS'],
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 86_400,
+    optionsSuccessStatus: 204,
+  });
+  app.use(jsonBody(app.get(RouterConfigService)));
+  app.useGlobalFilters(new OpenAIErrorFilter());
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** express.json with the config's max_request_bytes (re-read after a reload). */
+function jsonBody(configService: RouterConfigService): RequestHandler {
+  let limit = -1;
+  let parser: RequestHandler | undefined;
+  return (req, res, next) => {
+    const wanted = configService.current.maxRequestBytes;
+    if (wanted !== limit || !parser) {
+      limit = wanted;
+      parser = json({ limit, type: ['application/json', 'application/*+json'] });
+    }
+    parser(req, res, next);
+  };
+}

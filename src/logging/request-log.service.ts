@@ -1,0 +1,51 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { RequestEventsService } from '../common/request-events.service';
+import type { RouterRequest } from '../common/proxy-context';
+import type { Response } from 'express';
+
+/** One log line per request: who, which model, where it went, how it ended and how long it took. */
+@Injectable()
+export class RequestLogService implements OnModuleInit {
+  constructor(
+    private readonly events: RequestEventsService,
+    @InjectPinoLogger('Request') private readonly logger: PinoLogger,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.onRequestEnd((req, res, totalMs) => this.log(req, res, totalMs));
+  }
+
+  private log(req: RouterRequest, res: Response, totalMs: number): void {
+    const ctx = req.llmrouter;
+    const o = ctx?.outcome;
+    const status = res.headersSent ? res.statusCode : (o?.status ?? 499);
+    const line = {
+      request_id: req.requestId,
+      key: req.apiKeyName,
+      method: req.method,
+      path: req.path,
+      model: ctx?.requestedModel,
+      backend: o?.backend,
+      upstream_model: o?.upstreamModel,
+      status,
+      error_code: o?.errorCode,
+      stream: ctx?.stream,
+      attempts: o?.attempts || undefined,
+      ttfb_ms: o?.ttfbMs !== undefined ? round(o.ttfbMs) : undefined,
+      total_ms: round(totalMs),
+      overhead_ms: o?.overheadMs !== undefined ? round(o.overheadMs) : undefined,
+      bytes: o?.bytesRelayed || undefined,
+      prompt_tokens: o?.promptTokens,
+      completion_tokens: o?.completionTokens,
+      client_aborted: !res.writableFinished || undefined,
+      upstream_errors: o && o.upstreamErrors.length > 0 ? o.upstreamErrors : undefined,
+    };
+    if (status >= 500) this.logger.warn(line, 'request');
+    else this.logger.info(line, 'request');
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

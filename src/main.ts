@@ -1,0 +1,81 @@
+import 'reflect-metadata';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { config as loadDotenv } from 'dotenv';
+import { ConfigError, prepareBoot, routerKeyBanner } from './boot';
+import { CliError, parseCli, USAGE } from './cli';
+import { createApp } from './configure-app';
+import { createKeyCommand } from './team/keys-command';
+
+async function main(): Promise<void> {
+  let command;
+  try {
+    command = parseCli(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`llm-router: ${(err as CliError).message}\n`);
+    process.exit(2);
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command.kind === 'keys-create') {
+    process.stdout.write(createKeyCommand(command.name));
+    return;
+  }
+
+  // .env fills in what the environment does not already set.
+  loadDotenv({ path: '.env', quiet: true });
+  let boot;
+  try {
+    boot = prepareBoot(command.options, process.env, true);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`llm-router: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { config } = boot.initial;
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+
+  if (workers > 1 && cluster.isPrimary) {
+    if (boot.routerKeyGenerated) process.stdout.write(routerKeyBanner(boot.routerKey, config.apiKeyEnv));
+    // Workers share the port and one key; a generated key is handed down so every worker accepts it.
+    const env = { LLMROUTER_WORKER_KEY: boot.routerKey };
+    for (let i = 0; i < workers; i++) cluster.fork(env);
+    cluster.on('exit', (worker, code, signal) => {
+      if (signal !== 'SIGTERM' && signal !== 'SIGINT' && code !== 0) {
+        process.stderr.write(`llm-router: worker ${worker.process.pid} died (${signal ?? code}); starting another\n`);
+        cluster.fork(env);
+      }
+    });
+    const stop = (signal: NodeJS.Signals) => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => stop('SIGHUP'));
+    return;
+  }
+  if (cluster.isWorker && process.env.LLMROUTER_WORKER_KEY) {
+    boot.routerKey = process.env.LLMROUTER_WORKER_KEY;
+    boot.routerKeyGenerated = false;
+  }
+
+  const app = await createApp(boot);
+  const logger = app.get((await import('nestjs-pino')).Logger);
+  for (const warning of boot.initial.warnings) logger.warn(`config: ${warning}`, 'Config');
+  await app.listen(config.port, config.host);
+  if (boot.routerKeyGenerated) process.stdout.write(routerKeyBanner(boot.routerKey, config.apiKeyEnv));
+  logger.log(
+    `LLM-router listening on http://${config.host}:${config.port} with config ${config.source}; backends: ` +
+      config.backends.map((b) => `${b.prefix} -> ${b.name}${b.isDefault ? ' (default)' : ''}`).join(', '),
+    'Main',
+  );
+}
+
+void main().catch((err) => {
+  process.stderr.write(`llm-router: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

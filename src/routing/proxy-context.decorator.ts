@@ -1,0 +1,7 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { RouterRequest } from '../common/proxy-context';
+
+/** The request's ProxyContext, built by the proxy route's interceptors. */
+export const Proxy = createParamDecorator((_: unknown, context: ExecutionContext) => {
+  return context.switchToHttp().getRequest<RouterRequest>().llmrouter;
+});

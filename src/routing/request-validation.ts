@@ -1,0 +1,23 @@
+import type { Endpoint } from '../config/router-config';
+import { badRequest } from '../common/openai-error';
+import type { JsonObject } from '../common/proxy-context';
+import { isObject } from '../transform/request-transforms';
+
+/** The few checks the router needs to route a request; everything else is the backend's to judge. */
+export function validateProxyBody(endpoint: Endpoint, body: unknown): JsonObject {
+  if (!isObject(body)) throw badRequest('The request body must be a JSON object.', 'invalid_body');
+  if (body.model === undefined || body.model === null || body.model === '') {
+    throw badRequest('You must provide a model parameter (e.g. "ollama/llama3.2").', 'missing_model', 'model');
+  }
+  if (typeof body.model !== 'string') throw badRequest('The "model" parameter must be a string.', 'invalid_model', 'model');
+  if (endpoint === 'chat/completions') {
+    const hasInput = body.input !== undefined;
+    if (body.messages === undefined && !hasInput) {
+      throw badRequest('Missing required parameter: "messages" (an array of chat messages).', 'missing_messages', 'messages');
+    }
+    if (body.messages !== undefined && !Array.isArray(body.messages)) {
+      throw badRequest('The "messages" parameter must be an array.', 'invalid_messages', 'messages');
+    }
+  }
+  return body;
+}
