@@ -18,6 +18,11 @@ export function validateProxyBody(endpoint: Endpoint, body: unknown): JsonObject
     if (body.messages !== undefined && !Array.isArray(body.messages)) {
       throw badRequest('The "messages" parameter must be an array.', 'invalid_messages', 'messages');
     }
+    // A Responses-shaped body (Cursor) is converted to messages: its input must be convertible.
+    const responsesShaped = hasInput && (body.messages === undefined || (body.messages as unknown[]).length === 0);
+    if (responsesShaped && typeof body.input !== 'string' && !Array.isArray(body.input)) {
+      throw badRequest('The "input" parameter must be a string or an array of input items.', 'invalid_input', 'input');
+    }
   }
   return body;
 }

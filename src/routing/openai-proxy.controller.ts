@@ -1,0 +1,31 @@
+import { Controller, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { BackendClientService } from '../backends/backend-client.service';
+import type { ProxyContext, RouterRequest } from '../common/proxy-context';
+import { Proxy } from './proxy-context.decorator';
+import { ProxyRoute } from './proxy-route.decorator';
+import { RoutingService } from './routing.service';
+
+/** The rest of the OpenAI surface, routed like chat: legacy completions (FIM `suffix`), embeddings, Responses. */
+@Controller()
+export class OpenAIProxyController {
+  constructor(
+    private readonly routing: RoutingService,
+    private readonly backendClient: BackendClientService,
+  ) {}
+
+  @ProxyRoute('completions')
+  completions(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+    return this.backendClient.forward(ctx, this.routing.route(ctx), req, res);
+  }
+
+  @ProxyRoute('embeddings')
+  embeddings(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+    return this.backendClient.forward(ctx, this.routing.route(ctx), req, res);
+  }
+
+  @ProxyRoute('responses')
+  responses(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+    return this.backendClient.forward(ctx, this.routing.route(ctx), req, res);
+  }
+}
