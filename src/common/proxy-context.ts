@@ -40,6 +40,8 @@ export interface RequestOutcome {
   errorCode?: string;
   /** refused | timeout | reset | http_<status> | … — for upstream error metrics. */
   upstreamErrors: string[];
+  /** The backend behind each entry of upstreamErrors (same order), so metrics blame the right one. */
+  upstreamErrorBackends?: string[];
   attempts: number;
   ttfbMs?: number;
   totalMs?: number;
@@ -60,4 +62,10 @@ export interface RouterRequest extends Request {
 
 export function newOutcome(): RequestOutcome {
   return { upstreamErrors: [], attempts: 0, bytesRelayed: 0 };
+}
+
+/** Notes one failed upstream attempt and the backend it went to. */
+export function recordUpstreamError(outcome: RequestOutcome, backend: string, kind: string): void {
+  outcome.upstreamErrors.push(kind);
+  (outcome.upstreamErrorBackends ??= []).push(backend);
 }

@@ -23,13 +23,17 @@ export class RequestEventsService {
     req.receivedAt = receivedAt;
     res.once('close', () => {
       const totalMs = Number(process.hrtime.bigint() - receivedAt) / 1e6;
-      for (const listener of this.listeners) {
-        try {
-          listener(req, res, totalMs);
-        } catch (err) {
-          this.logger.error(`request-end listener failed: ${(err as Error).message}`);
+      // 'close' can fire before the code that ended the response has run its last lines (e.g. reading
+      // a JSON body's usage after the relay resolves); setImmediate lets those finish first.
+      setImmediate(() => {
+        for (const listener of this.listeners) {
+          try {
+            listener(req, res, totalMs);
+          } catch (err) {
+            this.logger.error(`request-end listener failed: ${(err as Error).message}`);
+          }
         }
-      }
+      });
     });
     next();
   };

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { stdSerializers, stdTimeFunctions } from 'pino';
 import { RouterConfigService } from '../config/router-config.service';
-import type { RouterRequest } from '../common/proxy-context';
 import { RequestLogService } from './request-log.service';
-import { requestIdFor } from './request-id';
+import { assignRequestId } from './request-id';
 
 /** Paths that must never reach a log line, whatever a future log call passes. */
 export const REDACTED_PATHS = [
@@ -29,14 +29,17 @@ export const REDACTED_PATHS = [
           // Request lines come from RequestLogService, with routing details pino-http does not know.
           autoLogging: false,
           quietReqLogger: true,
+          // pino-http binds the whole req to a second child logger per request (serialized and redacted
+          // each time) that no line of ours uses: a req serializer that yields nothing skips that work.
+          quietResLogger: true,
+          wrapSerializers: false,
+          serializers: { req: () => undefined, res: stdSerializers.res, err: stdSerializers.err },
           customAttributeKeys: { reqId: 'request_id' },
-          genReqId: (req: IncomingMessage, res: ServerResponse) => {
-            const id = requestIdFor(req.headers['x-request-id']);
-            (req as RouterRequest).requestId = id;
-            res.setHeader('x-request-id', id);
-            return id;
-          },
+          genReqId: (req: IncomingMessage, res: ServerResponse) => assignRequestId(req, res),
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          // "level":"info" rather than 30, ISO times: readable with grep as well as by log shippers.
+          formatters: { level: (label: string) => ({ level: label }) },
+          timestamp: stdTimeFunctions.isoTime,
           transport:
             process.stdout.isTTY && configService.boot.prettyLogs
               ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }

@@ -1,8 +1,28 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RouterRequest } from '../common/proxy-context';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The client's x-request-id when it is sane, a new UUID otherwise. */
 export function requestIdFor(header: string | string[] | undefined): string {
   return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/**
+ * Gives the request its id and sets it on the response. Also the first middleware of the app, so
+ * responses that never reach the Nest pipeline (CORS preflight, unparsable bodies) carry it too.
+ */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const r = req as RouterRequest;
+  if (r.requestId === undefined) {
+    r.requestId = requestIdFor(req.headers['x-request-id']);
+    res.setHeader('x-request-id', r.requestId);
+  }
+  return r.requestId;
+}
+
+export function requestIdMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  assignRequestId(req, res);
+  next();
 }

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { PinoLogger } from 'nestjs-pino';
 import { RequestEventsService } from '../common/request-events.service';
 import type { RouterRequest } from '../common/proxy-context';
 import type { Response } from 'express';
@@ -7,10 +7,7 @@ import type { Response } from 'express';
 /** One log line per request: who, which model, where it went, how it ended and how long it took. */
 @Injectable()
 export class RequestLogService implements OnModuleInit {
-  constructor(
-    private readonly events: RequestEventsService,
-    @InjectPinoLogger('Request') private readonly logger: PinoLogger,
-  ) {}
+  constructor(private readonly events: RequestEventsService) {}
 
   onModuleInit(): void {
     this.events.onRequestEnd((req, res, totalMs) => this.log(req, res, totalMs));
@@ -41,8 +38,10 @@ export class RequestLogService implements OnModuleInit {
       client_aborted: !res.writableFinished || undefined,
       upstream_errors: o && o.upstreamErrors.length > 0 ? o.upstreamErrors : undefined,
     };
-    if (status >= 500) this.logger.warn(line, 'request');
-    else this.logger.info(line, 'request');
+    // The root logger: the line carries request_id itself, also for requests that never reached pino-http.
+    const logger = PinoLogger.root;
+    if (status >= 500) logger.warn({ context: 'Request', ...line }, 'request');
+    else logger.info({ context: 'Request', ...line }, 'request');
   }
 }
 

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { BackendsModule } from '../backends/backends.module';
+import { LifecycleModule } from '../lifecycle/lifecycle.module';
+import { BackendProbeService } from './backend-probe.service';
+import { HealthController } from './health.controller';
+import { ReadinessIndicator } from './readiness.indicator';
+
+@Module({
+  // Terminus would log every failed probe; BackendProbeService logs up/down transitions instead.
+  imports: [TerminusModule.forRoot({ logger: false }), BackendsModule, LifecycleModule],
+  controllers: [HealthController],
+  providers: [BackendProbeService, ReadinessIndicator],
+})
+export class HealthModule {}

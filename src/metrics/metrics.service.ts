@@ -1,0 +1,136 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { Response } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RequestEventsService } from '../common/request-events.service';
+import type { RouterRequest } from '../common/proxy-context';
+import { LabelLimiter } from './label-limiter';
+
+const MAX_MODELS = 500;
+const MAX_KEYS = 1000;
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+const NOT_COUNTED = /^\/(metrics|health)(\/|$)|^\/v1\/health$/;
+
+/**
+ * The router's Prometheus metrics, in a registry of its own. Everything is recorded when a request ends
+ * (RequestEventsService), off the hot path; open streams are counted when /metrics is scraped.
+ */
+@Injectable()
+export class MetricsService implements OnModuleInit {
+  readonly registry = new Registry();
+  private readonly models = new LabelLimiter(MAX_MODELS);
+  private readonly keys = new LabelLimiter(MAX_KEYS);
+  /** Responses in progress, to count the open streams at scrape time. */
+  private readonly inFlight = new Set<RouterRequest>();
+
+  private readonly requests = new Counter({
+    name: 'llmrouter_requests_total',
+    help: 'Proxied requests by backend that answered, requested model, HTTP status and client key name',
+    labelNames: ['backend', 'model', 'status', 'key'],
+    registers: [this.registry],
+  });
+  private readonly rejected = new Counter({
+    name: 'llmrouter_rejected_requests_total',
+    help: 'Requests answered before routing (bad key, bad body, unknown path, ...) by HTTP status',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  private readonly upstreamErrors = new Counter({
+    name: 'llmrouter_upstream_errors_total',
+    help: 'Failed upstream attempts by backend, requested model and kind (refused, connect_timeout, reset, headers_timeout, http_<status>, stream_<failure>)',
+    labelNames: ['backend', 'model', 'kind'],
+    registers: [this.registry],
+  });
+  private readonly ttfb = new Histogram({
+    name: 'llmrouter_time_to_first_byte_seconds',
+    help: 'From the request reaching the router to the upstream response headers',
+    labelNames: ['backend', 'model', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'llmrouter_request_duration_seconds',
+    help: 'From the request reaching the router to the end of the response',
+    labelNames: ['backend', 'model', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly overhead = new Histogram({
+    name: 'llmrouter_overhead_seconds',
+    help: "The router's own time: from the request's arrival to the upstream request being sent",
+    labelNames: ['backend', 'model', 'status'],
+    buckets: OVERHEAD_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly promptTokens = new Counter({
+    name: 'llmrouter_prompt_tokens_total',
+    help: 'Prompt tokens reported by the backends (usage of JSON responses and of the final stream chunk)',
+    labelNames: ['backend', 'model', 'key'],
+    registers: [this.registry],
+  });
+  private readonly completionTokens = new Counter({
+    name: 'llmrouter_completion_tokens_total',
+    help: 'Completion tokens reported by the backends (usage of JSON responses and of the final stream chunk)',
+    labelNames: ['backend', 'model', 'key'],
+    registers: [this.registry],
+  });
+
+  constructor(private readonly events: RequestEventsService) {
+    const inFlight = this.inFlight;
+    const models = this.models;
+    new Gauge({
+      name: 'llmrouter_open_streams',
+      help: 'Event streams being relayed to clients right now',
+      labelNames: ['backend', 'model'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const req of inFlight) {
+          const res = req.res;
+          if (!res?.headersSent || !String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) continue;
+          const ctx = req.llmrouter;
+          this.inc({ backend: ctx?.outcome.backend ?? 'pending', model: models.value(ctx?.requestedModel) });
+        }
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'llmrouter_' });
+  }
+
+  onModuleInit(): void {
+    this.events.onRequestEnd((req, res, totalMs) => this.record(req, res, totalMs));
+  }
+
+  /** Express middleware: remembers each response until it closes, for the open streams gauge. */
+  readonly track = (req: RouterRequest, res: Response, next: () => void): void => {
+    this.inFlight.add(req);
+    res.once('close', () => this.inFlight.delete(req));
+    next();
+  };
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  record(req: RouterRequest, res: Response, totalMs: number): void {
+    const ctx = req.llmrouter;
+    const o = ctx?.outcome;
+    const status = String(res.headersSent ? res.statusCode : (o?.status ?? 499));
+    if (!ctx || !o) {
+      if (Number(status) >= 400 && !NOT_COUNTED.test(req.path)) this.rejected.inc({ status });
+      return;
+    }
+    const backend = o.backend ?? 'none';
+    const model = this.models.value(ctx.requestedModel);
+    const key = this.keys.value(req.apiKeyName);
+    this.requests.inc({ backend, model, status, key });
+    o.upstreamErrors.forEach((kind, i) => {
+      this.upstreamErrors.inc({ backend: o.upstreamErrorBackends?.[i] ?? backend, model, kind });
+    });
+    const labels = { backend, model, status };
+    if (o.ttfbMs !== undefined) this.ttfb.observe(labels, o.ttfbMs / 1000);
+    this.duration.observe(labels, totalMs / 1000);
+    if (o.overheadMs !== undefined) this.overhead.observe(labels, o.overheadMs / 1000);
+    if (o.promptTokens) this.promptTokens.inc({ backend, model, key }, o.promptTokens);
+    if (o.completionTokens) this.completionTokens.inc({ backend, model, key }, o.completionTokens);
+  }
+}

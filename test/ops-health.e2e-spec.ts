@@ -1,0 +1,85 @@
+import { defaultAnswer, FakeUpstream } from './fake-upstream';
+import { backend, RunningRouter, startRouter } from './router-harness';
+
+const BACKEND_KEY = 'sk-health-backend-key-5e6f';
+
+describe('ops: health endpoints', () => {
+  let primary: FakeUpstream;
+  let slow: FakeUpstream;
+  const routers: RunningRouter[] = [];
+
+  beforeAll(async () => {
+    primary = await FakeUpstream.start();
+    slow = await FakeUpstream.start();
+    // Never answers /models: the probe must give up after its 2 s timeout.
+    slow.handle((req, res) => {
+      if (!req.path.endsWith('/models')) defaultAnswer(slow, req, res);
+    });
+  });
+
+  afterAll(async () => {
+    for (const r of routers) await r.close();
+    await primary.close();
+    await slow.close();
+  });
+
+  const start = async (backends: Record<string, unknown>[]) => {
+    const r = await startRouter({ backends }, { PRIMARY_KEY: BACKEND_KEY });
+    routers.push(r);
+    return r;
+  };
+  const get = async (r: RunningRouter, path: string) => {
+    const res = await fetch(`${r.url}${path}`);
+    return { status: res.status, text: await res.text() };
+  };
+
+  it('answers liveness on /health, /health/live and /v1/health without a key and without probing', async () => {
+    const r = await start([backend('main', primary.url, { default: true })]);
+    const before = primary.requests.length;
+    for (const path of ['/health', '/health/live', '/v1/health']) {
+      const res = await get(r, path);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.text).status).toBe('ok');
+    }
+    expect(primary.requests.length).toBe(before);
+  });
+
+  it('is ready while the default backend answers, listing a down backend without failing', async () => {
+    const before = primary.requests.length;
+    const r = await start([
+      backend('main', primary.url, { default: true, key_env_var: 'PRIMARY_KEY' }),
+      backend('gone', 'http://127.0.0.1:9/v1'),
+      backend('slow', slow.url),
+    ]);
+    const res = await get(r, '/health/ready');
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.text);
+    expect(body.status).toBe('ok');
+    expect(body.details.backends.states).toEqual({
+      main: { status: 'up' },
+      gone: { status: 'down', reason: 'refused' },
+      slow: { status: 'down', reason: 'timeout' },
+    });
+    // The probe used the backend's own key; the body shows neither addresses nor keys.
+    const probe = primary.requests.slice(before).find((q) => q.path === '/v1/models');
+    expect(probe?.headers.authorization).toBe(`Bearer ${BACKEND_KEY}`);
+    for (const secret of [primary.url, slow.url, '127.0.0.1', BACKEND_KEY]) expect(res.text).not.toContain(secret);
+  });
+
+  it('caches probe results so frequent probes do not reach the backends each time', async () => {
+    const r = await start([backend('main', primary.url, { default: true })]);
+    const before = primary.requests.length;
+    for (let i = 0; i < 3; i++) expect((await get(r, '/health/ready')).status).toBe(200);
+    expect(primary.requests.length - before).toBe(1);
+  });
+
+  it('answers 503 with the health JSON when the default backend is down', async () => {
+    const r = await start([backend('main', 'http://127.0.0.1:9/v1', { default: true }), backend('other', primary.url)]);
+    const res = await get(r, '/health/ready');
+    expect(res.status).toBe(503);
+    const body = JSON.parse(res.text);
+    expect(body.status).toBe('error');
+    expect(body.details.backends).toMatchObject({ status: 'down', default: 'main', states: { main: { status: 'down' }, other: { status: 'up' } } });
+    expect((await get(r, '/health/live')).status).toBe(200);
+  });
+});
