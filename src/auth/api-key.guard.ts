@@ -1,6 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { OpenAIError } from '../common/openai-error';
+import { RouterConfigService } from '../config/router-config.service';
+import { RateLimitService } from '../team/rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
 import { ClientKeyService } from './client-key.service';
 import { IS_PUBLIC } from './public.decorator';
@@ -13,9 +15,11 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ClientKeyService,
+    private readonly limits: RateLimitService,
+    private readonly configService: RouterConfigService,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.get<boolean>(IS_PUBLIC, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
     const presented = presentedKey(req.headers.authorization);
@@ -27,7 +31,12 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
     const key = this.keys.find(presented);
-    if (!key) throw new OpenAIError(401, 'invalid_api_key', invalidKeyMessage(presented));
+    if (!key) {
+      // Only wrong keys count against the address: a valid key is accepted even from a limited one.
+      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const limited = await this.limits.authFailure(address, this.configService.current.authFailuresPerMinute);
+      throw limited ?? new OpenAIError(401, 'invalid_api_key', invalidKeyMessage(presented));
+    }
     req.apiKeyName = key.name;
     return true;
   }

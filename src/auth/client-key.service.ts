@@ -2,11 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { RouterConfig } from '../config/compiled-config';
 import { RouterConfigService } from '../config/router-config.service';
+import { allowsEveryModel, compileModelGlobs, type ModelPredicate } from '../team/model-globs';
 
 export interface ClientKey {
   name: string;
   /** Globs over the model name as the client sent it; undefined means every model. */
   allowedModels?: readonly string[];
+  /** allowedModels compiled once. */
+  allowsModel: ModelPredicate;
   requestsPerMinute?: number;
   tokensPerMinute?: number;
 }
@@ -44,13 +47,17 @@ export class ClientKeyService {
     return found;
   }
 
+  byName(name: string | undefined): ClientKey | undefined {
+    return name === undefined ? undefined : this.keys.find((k) => k.key.name === name)?.key;
+  }
+
   all(): ClientKey[] {
     return this.keys.map((k) => k.key);
   }
 
   private compile(config: RouterConfig): StoredKey[] {
     const env = this.configService.boot.env;
-    const keys: StoredKey[] = [{ digest: sha256(this.configService.routerKey), key: { name: 'default' } }];
+    const keys: StoredKey[] = [{ digest: sha256(this.configService.routerKey), key: { name: 'default', allowsModel: allowsEveryModel } }];
     for (const entry of config.apiKeys) {
       let digest: Buffer | undefined;
       if (entry.key_sha256) digest = Buffer.from(entry.key_sha256, 'hex');
@@ -61,6 +68,7 @@ export class ClientKeyService {
         key: {
           name: entry.name,
           allowedModels: entry.allowed_models,
+          allowsModel: compileModelGlobs(entry.allowed_models),
           requestsPerMinute: entry.rate_limit?.requests_per_minute,
           tokensPerMinute: entry.rate_limit?.tokens_per_minute,
         },

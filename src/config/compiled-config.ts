@@ -34,6 +34,10 @@ export interface RouterConfig {
   shutdownGraceMs: number;
   redisUrl?: string;
   apiKeys: ApiKeyConfig[];
+  /** Failed authentication attempts allowed per client address and minute; 0 turns the limit off. */
+  authFailuresPerMinute: number;
+  /** Express's `trust proxy`: which forwarding proxies may set the client address (X-Forwarded-For). */
+  trustProxy: boolean | number | string;
   aliases: ReadonlyMap<string, readonly string[]>;
   backends: readonly CompiledBackend[];
   /** Longest prefix first, so the first match is the longest one. */

@@ -77,6 +77,8 @@ export class RouterConfigFile {
   @IsOptional() @IsString() @Matches(/^rediss?:\/\//, { message: 'redis_url must start with redis:// or rediss://' })
   redis_url?: string;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => ApiKeyConfig) api_keys?: ApiKeyConfig[];
+  @IsOptional() @IsInt() @Min(0) auth_failures_per_minute?: number;
+  @IsOptional() trust_proxy?: boolean | number | string;
 }
 
 export const BACKEND_OPTION_DEFAULTS: Required<BackendOptions> = {
@@ -94,6 +96,7 @@ export const BACKEND_OPTION_DEFAULTS: Required<BackendOptions> = {
 export const KNOWN_TOP_LEVEL_KEYS = [
   'listening_port', 'host', 'llmrouter_api_key_env', 'aliases', 'backends', 'backend_defaults',
   'max_request_bytes', 'workers', 'log_level', 'metrics_api_key_env', 'shutdown_grace_ms', 'redis_url', 'api_keys',
+  'auth_failures_per_minute', 'trust_proxy',
 ];
 export const KNOWN_BACKEND_OPTION_KEYS = Object.keys(BACKEND_OPTION_DEFAULTS);
 export const KNOWN_BACKEND_KEYS = [

@@ -1,4 +1,6 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Req } from '@nestjs/common';
+import { ClientKeyService } from '../auth/client-key.service';
+import type { RouterRequest } from '../common/proxy-context';
 import { ModelCatalogService, ModelEntry } from '../backends/model-catalog.service';
 import { RouterConfigService } from '../config/router-config.service';
 
@@ -7,10 +9,14 @@ export class ModelsController {
   constructor(
     private readonly catalog: ModelCatalogService,
     private readonly configService: RouterConfigService,
+    private readonly keys: ClientKeyService,
   ) {}
 
   @Get(['v1/models', 'models'])
-  async list(): Promise<{ object: 'list'; data: ModelEntry[] }> {
-    return { object: 'list', data: await this.catalog.list(this.configService.current) };
+  async list(@Req() req: RouterRequest): Promise<{ object: 'list'; data: ModelEntry[] }> {
+    const key = this.keys.byName(req.apiKeyName);
+    const models = await this.catalog.list(this.configService.current);
+    // Only what this key may ask for (its allowed_models apply to these client-facing names).
+    return { object: 'list', data: key ? models.filter((m) => key.allowsModel(m.id)) : [] };
   }
 }

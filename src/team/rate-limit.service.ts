@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ClientKey } from '../auth/client-key.service';
+import { OpenAIError } from '../common/openai-error';
+import { RedisConnectionService } from './redis-connection.service';
+
+const WINDOW_SECONDS = 60;
+
+type LimitKind = 'requests' | 'tokens' | 'auth_failures';
+
+/**
+ * Per-key requests and tokens per minute, and failed authentications per client address, on
+ * rate-limiter-flexible: with Redis the counts are shared by every replica (one atomic Lua INCR per
+ * check), and while Redis is away each limiter falls back to its in-memory insurance limiter.
+ */
+@Injectable()
+export class RateLimitService {
+  /** One limiter per kind and budget; the key name (or address) is the limiter's key. */
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
+  constructor(private readonly redis: RedisConnectionService) {
+    redis.onClientChange(() => this.limiters.clear());
+  }
+
+  /** Before forwarding: refuses while the token budget is spent, then takes one request from the budget. */
+  async admit(key: ClientKey): Promise<void> {
+    if (key.tokensPerMinute) {
+      const spent = await this.limiter('tokens', key.tokensPerMinute).get(key.name);
+      if (spent && spent.consumedPoints >= key.tokensPerMinute) {
+        throw tooMany(
+          `Rate limit reached for key "${key.name}": ${key.tokensPerMinute} tokens per minute are used up.`,
+          spent.msBeforeNext,
+        );
+      }
+    }
+    if (key.requestsPerMinute) {
+      try {
+        await this.limiter('requests', key.requestsPerMinute).consume(key.name);
+      } catch (err) {
+        if (!(err instanceof RateLimiterRes)) throw err;
+        throw tooMany(`Rate limit reached for key "${key.name}": ${key.requestsPerMinute} requests per minute.`, err.msBeforeNext);
+      }
+    }
+  }
+
+  /** After a response: its usage.total_tokens count against the key's budget (never refused: it is spent). */
+  async chargeTokens(key: ClientKey, tokens: number): Promise<void> {
+    const points = Math.round(tokens);
+    if (!key.tokensPerMinute || !(points > 0)) return;
+    await this.limiter('tokens', key.tokensPerMinute).penalty(key.name, points);
+  }
+
+  /** A presented key was wrong: counts it for the address and says when the address is over its budget. */
+  async authFailure(address: string, perMinute: number): Promise<OpenAIError | undefined> {
+    if (perMinute <= 0) return undefined;
+    try {
+      await this.limiter('auth_failures', perMinute).consume(address);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      return tooMany('Too many failed authentication attempts from this address.', err.msBeforeNext);
+    }
+  }
+
+  private limiter(kind: LimitKind, points: number): RateLimiterAbstract {
+    const id = `${kind}:${points}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      const options = { keyPrefix: `llmrouter:limit:${kind}`, points, duration: WINDOW_SECONDS };
+      const memory = new RateLimiterMemory(options);
+      const client = this.redis.client;
+      limiter = client
+        ? new RateLimiterRedis({ ...options, storeClient: client, insuranceLimiter: memory, rejectIfRedisNotReady: true })
+        : memory;
+      this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+}
+
+function tooMany(message: string, msBeforeNext: number): OpenAIError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new OpenAIError(429, 'rate_limit_exceeded', `${message} Retry after ${seconds} s.`, 'rate_limit_error', {
+    'retry-after': String(seconds),
+  });
+}

@@ -1,0 +1,42 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { from, type Observable, switchMap } from 'rxjs';
+import { ClientKeyService } from '../auth/client-key.service';
+import { OpenAIError } from '../common/openai-error';
+import type { RouterRequest } from '../common/proxy-context';
+import { PROXY_ENDPOINT } from '../routing/request-context.interceptor';
+import { RateLimitService } from './rate-limit.service';
+
+/**
+ * Registered globally, acts only on proxied endpoints, before anything is forwarded: the key must be
+ * allowed the model as the client named it (before alias resolution), and be within its limits.
+ * A body without a model string is left to the request validation that follows.
+ */
+@Injectable()
+export class TeamAccessInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ClientKeyService,
+    private readonly limits: RateLimitService,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (!this.reflector.get<string>(PROXY_ENDPOINT, context.getHandler())) return next.handle();
+    const req = context.switchToHttp().getRequest<RouterRequest>();
+    const key = this.keys.byName(req.apiKeyName);
+    if (!key) throw new OpenAIError(401, 'invalid_api_key', 'This API key is no longer configured.');
+    const model = (req.body as { model?: unknown } | undefined)?.model;
+    if (typeof model === 'string' && !key.allowsModel(model)) {
+      throw new OpenAIError(
+        403,
+        'model_not_allowed',
+        `The model "${model}" is not allowed for API key "${key.name}". GET /v1/models lists the models this key may use.`,
+        'permission_error',
+        {},
+        'model',
+      );
+    }
+    if (!key.requestsPerMinute && !key.tokensPerMinute) return next.handle();
+    return from(this.limits.admit(key)).pipe(switchMap(() => next.handle()));
+  }
+}
