@@ -39,7 +39,10 @@ export class OpenAIErrorFilter implements ExceptionFilter {
     res.status(error.status);
     for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(error.toJSON()));
+    // An upstream's content-length may already be set (error thrown while relaying): ours must win.
+    const body = JSON.stringify(error.toJSON());
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(body);
   }
 
   toOpenAIError(exception: unknown): OpenAIError {
