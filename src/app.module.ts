@@ -4,8 +4,12 @@ import { BackendsModule } from './backends/backends.module';
 import { CommonModule } from './common/common.module';
 import { RouterConfigModule } from './config/router-config.module';
 import type { BootOptions } from './config/router-config.service';
+import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RoutingModule } from './routing/routing.module';
+import { TeamModule } from './team/team.module';
 import { TransformModule } from './transform/transform.module';
 
 @Module({})
@@ -21,6 +25,10 @@ export class AppModule {
         TransformModule,
         BackendsModule,
         RoutingModule,
+        TeamModule,
+        MetricsModule,
+        HealthModule,
+        LifecycleModule,
       ],
     };
   }

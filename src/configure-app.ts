@@ -4,8 +4,10 @@ import { json, type RequestHandler } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { OpenAIErrorFilter } from './common/openai-error.filter';
+import { answerClientErrors } from './common/http-client-error';
 import { RequestEventsService } from './common/request-events.service';
 import type { BootOptions } from './config/router-config.service';
+import { requestIdMiddleware } from './logging/request-id';
 import { RouterConfigService } from './config/router-config.service';
 
 /** Headers a browser-based client may read from our responses. */
@@ -37,19 +39,25 @@ export async function createApp(boot: BootOptions): Promise<NestExpressApplicati
   app.set('x-powered-by', false);
   app.set('etag', false);
 
+  app.use(requestIdMiddleware);
   app.use(app.get(RequestEventsService).track);
   app.enableCors({
     origin: '*',
-    methods: ['GET', 'POST', 'OPTIONS'],
-    exposedHeaders: EXPOSED_HEADERS,
+    // Joined once here: given arrays, cors joins them again on every request.
+    methods: 'GET,POST,OPTIONS',
+    exposedHeaders: EXPOSED_HEADERS.join(','),
     maxAge: 86_400,
     optionsSuccessStatus: 204,
   });
   app.use(jsonBody(app.get(RouterConfigService)));
   app.useGlobalFilters(new OpenAIErrorFilter());
-  app.enableShutdownHooks();
+  answerClientErrors(app.getHttpServer());
+  // No enableShutdownHooks(): it would treat SIGHUP (config reload) as a shutdown and close the upstream
+  // pools before requests in flight are done. main.ts drains first (GracefulShutdownService), then closes.
   return app;
 }
+
+const BODY_ERRORS = new OpenAIErrorFilter();
 
 /** express.json with the config's max_request_bytes (re-read after a reload). */
 function jsonBody(configService: RouterConfigService): RequestHandler {
@@ -61,6 +69,7 @@ function jsonBody(configService: RouterConfigService): RequestHandler {
       limit = wanted;
       parser = json({ limit, type: ['application/json', 'application/*+json'] });
     }
-    parser(req, res, next);
+    // Mapped here: Nest would turn a JSON SyntaxError into a 400 that echoes part of the body.
+    parser(req, res, (err?: unknown) => next(err === undefined ? undefined : BODY_ERRORS.toOpenAIError(err)));
   };
 }

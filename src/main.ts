@@ -5,6 +5,7 @@ import { config as loadDotenv } from 'dotenv';
 import { ConfigError, prepareBoot, routerKeyBanner } from './boot';
 import { CliError, parseCli, USAGE } from './cli';
 import { createApp } from './configure-app';
+import { GracefulShutdownService } from './lifecycle/graceful-shutdown.service';
 import { createKeyCommand } from './team/keys-command';
 
 async function main(): Promise<void> {
@@ -67,12 +68,34 @@ async function main(): Promise<void> {
   const logger = app.get((await import('nestjs-pino')).Logger);
   for (const warning of boot.initial.warnings) logger.warn(`config: ${warning}`, 'Config');
   await app.listen(config.port, config.host);
+  // SIGTERM (docker stop) or Ctrl-C: finish what is in flight, then exit 0. A second Ctrl-C kills at once.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void app
+        .get(GracefulShutdownService)
+        .drain(`${signal} received`)
+        .then(() => app.close())
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`, 'Main');
+            process.exit(1);
+          },
+        );
+    });
+  }
   if (boot.routerKeyGenerated) process.stdout.write(routerKeyBanner(boot.routerKey, config.apiKeyEnv));
   logger.log(
-    `LLM-router listening on http://${config.host}:${config.port} with config ${config.source}; backends: ` +
+    `LLM-router listening on http://${config.host}:${listeningPort(app)} with config ${config.source}; backends: ` +
       config.backends.map((b) => `${b.prefix} -> ${b.name}${b.isDefault ? ' (default)' : ''}`).join(', '),
     'Main',
   );
+}
+
+/** The port actually bound (differs from the config with --port 0). */
+function listeningPort(app: { getHttpServer(): { address(): unknown } }): number | string {
+  const address = app.getHttpServer().address();
+  return typeof address === 'object' && address !== null ? (address as { port: number }).port : String(address);
 }
 
 void main().catch((err) => {

@@ -8,17 +8,20 @@ import { Agent } from 'undici';
 import type { CompiledBackend } from '../config/compiled-config';
 import { RouterConfigService } from '../config/router-config.service';
 import { OpenAIError } from '../common/openai-error';
-import type { JsonObject, ProxyContext, RouteTarget, RouterRequest } from '../common/proxy-context';
+import { recordUpstreamError, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
 import { CircuitBreakerService } from './circuit-breaker.service';
-import { pump, relayHeaders } from './response-relay';
+import { discardBody, headerSafe, pump, relayHeaders } from './response-relay';
 import { readTokenUsage, SseMonitor, sseErrorEvent } from './sse-monitor';
 import { classifyUpstreamError, isRetryableFailure, isRetryableStatus, UpstreamFailureKind } from './upstream-error';
+
+type PlannedTarget = RouteTarget & { trial: boolean };
 
 type Attempt =
   | { ok: true; response: AxiosResponse<Readable> }
   | { ok: false; kind: UpstreamFailureKind; error: unknown };
 
 const JSON_CAPTURE_LIMIT = 1 << 20;
+const ERROR_BODY_LIMIT = 64 * 1024;
 const BASE_RETRY_DELAY_MS = 250;
 
 /**
@@ -92,6 +95,22 @@ export class BackendClientService implements OnModuleDestroy {
     keepalive: KeepAlive | undefined,
   ): Promise<void> {
     const plan = this.breaker.plan(targets);
+    try {
+      await this.tryPlan(ctx, plan, req, res, signal, keepalive);
+    } finally {
+      // A trial slot claimed for a target this request never reached goes back, or the circuit would stay shut.
+      for (const target of plan) if (target.trial) this.breaker.releaseTrial(target.backend.name);
+    }
+  }
+
+  private async tryPlan(
+    ctx: ProxyContext,
+    plan: PlannedTarget[],
+    req: RouterRequest,
+    res: Response,
+    signal: AbortSignal,
+    keepalive: KeepAlive | undefined,
+  ): Promise<void> {
     let lastError: OpenAIError | undefined;
     let lastResponse: { response: AxiosResponse<Readable>; target: RouteTarget } | undefined;
 
@@ -106,7 +125,7 @@ export class BackendClientService implements OnModuleDestroy {
         lastError = new OpenAIError(503, 'backend_key_missing', `Backend "${backend.name}" needs an API key: set ${backend.missingKeyEnv} in the router's environment and restart it.`);
         continue;
       }
-      const body = Buffer.from(JSON.stringify(this.upstreamBody(ctx, target)));
+      const body = serializeBody(this.upstreamBody(ctx, target));
       const retries = backend.options.retries;
       let retryAfterMs: number | undefined;
       for (let attempt = 0; attempt <= retries; attempt++) {
@@ -124,27 +143,26 @@ export class BackendClientService implements OnModuleDestroy {
         if (result.ok) {
           const status = result.response.status;
           if (status >= 500 || status === 429) {
-            ctx.outcome.upstreamErrors.push(`http_${status}`);
+            recordUpstreamError(ctx.outcome, backend.name, `http_${status}`);
             this.breaker.recordFailure(backend.name, target.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
           } else {
             this.breaker.recordSuccess(backend.name, target.trial);
           }
+          target.trial = false; // the trial has its verdict
           if (!isRetryableStatus(status) || lastTry) {
             await this.relay(ctx, target, result.response, res, keepalive);
             return;
           }
           retryAfterMs = parseRetryAfter(result.response.headers as Record<string, unknown>);
           lastResponse = { response: result.response, target };
-          result.response.data.destroy();
+          discardBody(result.response.data);
           lastError = undefined;
           continue;
         }
-        if (result.kind === 'aborted') {
-          if (target.trial) this.breaker.releaseTrial(backend.name);
-          return;
-        }
-        ctx.outcome.upstreamErrors.push(result.kind);
+        if (result.kind === 'aborted') return; // no verdict: the trial slot is released by tryTargets
+        recordUpstreamError(ctx.outcome, backend.name, result.kind);
         this.breaker.recordFailure(backend.name, target.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
+        target.trial = false;
         lastError = this.failureError(backend, result.kind, result.error);
         lastResponse = undefined;
         if (!isRetryableFailure(result.kind)) {
@@ -169,7 +187,7 @@ export class BackendClientService implements OnModuleDestroy {
     return body;
   }
 
-  private async send(ctx: ProxyContext, target: RouteTarget, body: Buffer, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {
+  private async send(ctx: ProxyContext, target: RouteTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {
     const headers: Record<string, string> = { ...target.backend.headers };
     if (req.requestId) headers['x-request-id'] = req.requestId;
     if (ctx.outcome.overheadMs === undefined) ctx.outcome.overheadMs = msSince(ctx.startedAt);
@@ -208,7 +226,7 @@ export class BackendClientService implements OnModuleDestroy {
       keepalive.stop();
       if (response.status >= 400 || !isSse) {
         // The client already has a 200 event stream: the upstream's error becomes the final event.
-        const text = await readSome(response.data, 64 * 1024);
+        const text = await readSome(response.data, ERROR_BODY_LIMIT);
         res.end(sseErrorEvent(upstreamErrorMessage(target.backend.name, response.status, text), `upstream_http_${response.status}`));
         return;
       }
@@ -217,8 +235,12 @@ export class BackendClientService implements OnModuleDestroy {
       res.status(response.status);
       relayHeaders(upstreamHeaders, res, isSse);
       res.setHeader('x-llmrouter-backend', target.backend.name);
-      res.setHeader('x-llmrouter-model', target.model);
+      res.setHeader('x-llmrouter-model', headerSafe(target.model));
       res.setHeader('x-llmrouter-overhead-ms', (outcome.overheadMs ?? 0).toFixed(3));
+      if (response.status >= 400) {
+        await this.relayErrorBody(target, response, res);
+        return;
+      }
       if (isSse) res.flushHeaders();
     }
 
@@ -237,10 +259,25 @@ export class BackendClientService implements OnModuleDestroy {
       outcome.totalTokens = usage.totalTokens;
     }
     if (result.failure) {
-      outcome.upstreamErrors.push(`stream_${result.failure}`);
+      recordUpstreamError(outcome, target.backend.name, `stream_${result.failure}`);
       outcome.errorCode = result.failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error';
       this.logger.warn(`backend "${target.backend.name}" stream failed (${result.failure}) after ${result.bytes} bytes relayed`);
     }
+  }
+
+  /**
+   * An upstream error keeps its status; an OpenAI-style body passes unchanged, anything else (an HTML page
+   * from a proxy, FastAPI's {"detail":…}, plain text) is wrapped so every client gets {"error":{…}}.
+   */
+  private async relayErrorBody(target: RouteTarget, response: AxiosResponse<Readable>, res: Response): Promise<void> {
+    const text = await readSome(response.data, ERROR_BODY_LIMIT);
+    if (res.destroyed) return;
+    const body = isOpenAIErrorBody(text)
+      ? text
+      : JSON.stringify(new OpenAIError(response.status, `upstream_http_${response.status}`, upstreamErrorMessage(target.backend.name, response.status, text)).toJSON());
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(body);
   }
 
   private sendError(ctx: ProxyContext, res: Response, error: OpenAIError, keepalive: KeepAlive | undefined): void {
@@ -312,6 +349,17 @@ class KeepAlive {
   }
 }
 
+// A string, not a Buffer: undici sends strings as they are, and a Buffer copy of a 400 KB prompt
+// would stay in memory for the whole request next to the string.
+function serializeBody(body: JsonObject): string {
+  try {
+    return JSON.stringify(body);
+  } catch {
+    // JSON.parse accepts nesting that JSON.stringify cannot walk back (call stack exceeded).
+    throw new OpenAIError(400, 'invalid_body', 'The request body is nested too deeply.', 'invalid_request_error');
+  }
+}
+
 function msSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
@@ -349,15 +397,27 @@ async function readSome(stream: Readable, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').slice(0, limit);
 }
 
+function isOpenAIErrorBody(text: string): boolean {
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    const error = parsed?.error as { message?: unknown } | undefined;
+    return typeof error === 'object' && error !== null && typeof error.message === 'string';
+  } catch {
+    return false;
+  }
+}
+
 function upstreamErrorMessage(backend: string, status: number, text: string): string {
   try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const inner = typeof parsed.error === 'string' ? parsed.error : parsed.error?.message ?? parsed.message;
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
+    const inner = typeof parsed.error === 'string' ? parsed.error : parsed.error?.message ?? parsed.message ?? parsed.detail;
     if (typeof inner === 'string') return `Backend "${backend}" answered ${status}: ${inner}`;
   } catch {
     // not JSON
   }
-  return `Backend "${backend}" answered ${status}.`;
+  // A short plain-text reason is worth showing; an HTML error page is not.
+  const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return snippet && !snippet.startsWith('<') ? `Backend "${backend}" answered ${status}: ${snippet}` : `Backend "${backend}" answered ${status}.`;
 }
 
 function usageOfJson(body: Buffer) {

@@ -26,6 +26,15 @@ export function relayHeaders(upstream: IncomingHttpHeaders | Record<string, unkn
   }
 }
 
+/**
+ * A client-chosen value (a model name) as a header value: percent-encoded when it is not plain ASCII,
+ * cut to a length every HTTP client accepts.
+ */
+export function headerSafe(value: string, maxLength = 512): string {
+  const safe = /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+  return safe.length <= maxLength ? safe : `${safe.slice(0, maxLength)}...`;
+}
+
 export interface PumpResult {
   bytes: number;
   /** The client got everything the upstream sent, and the upstream finished properly. */
@@ -46,6 +55,17 @@ export interface PumpOptions {
   /** Keep up to this many bytes of a JSON body (to read its usage afterwards). */
   captureLimit: number;
   backendName: string;
+}
+
+const ignoreError = () => undefined;
+
+/**
+ * Stops reading an upstream body and frees its connection. undici's body emits an abort error when
+ * destroyed before its end; with no listener left that error would crash the process.
+ */
+export function discardBody(body: Readable): void {
+  if (!body.listeners('error').includes(ignoreError)) body.on('error', ignoreError);
+  if (!body.destroyed) body.destroy();
 }
 
 /** Pipes `body` into `res` and resolves when either side is done. Never throws. */
@@ -69,7 +89,7 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
     };
     const failStream = (failure: string, message: string) => {
       result.failure = failure;
-      if (!body.destroyed) body.destroy();
+      discardBody(body);
       if (opts.monitor && !res.writableEnded && !res.destroyed) {
         res.end(sseErrorEvent(`Backend "${opts.backendName}" ${message}`, failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error'));
       } else if (!res.writableEnded) {
@@ -112,7 +132,7 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
     const onClose = () => {
       if (res.writableFinished) return;
       result.clientGone = true;
-      body.destroy();
+      discardBody(body);
       finish();
     };
     body.on('data', onData);

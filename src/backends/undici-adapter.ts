@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { Dispatcher, request } from 'undici';
 
 // An axios adapter on undici's connection pool. axios's own Node adapter spends most of a proxied
@@ -15,8 +15,11 @@ declare module 'axios' {
 
 export const undiciAdapter: AxiosAdapter = async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
   if (!config.dispatcher) throw new AxiosError('undiciAdapter needs config.dispatcher', AxiosError.ERR_BAD_OPTION, config);
+  // AxiosHeaders keeps each header as an own property: read them in place rather than through toJSON's copy.
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(config.headers.toJSON(true))) {
+  const given = config.headers as unknown as Record<string, unknown>;
+  for (const name of Object.keys(given)) {
+    const value = given[name];
     if (typeof value === 'string') headers[name] = value;
   }
   const url = config.baseURL ? config.baseURL.replace(/\/+$/, '') + config.url : (config.url as string);
@@ -30,7 +33,8 @@ export const undiciAdapter: AxiosAdapter = async (config: InternalAxiosRequestCo
   return {
     status: upstream.statusCode,
     statusText: '',
-    headers: AxiosHeaders.from(upstream.headers as Record<string, string>),
+    // Plain: axios's dispatchRequest wraps them in AxiosHeaders itself; wrapping here too copied them twice.
+    headers: upstream.headers as AxiosResponse['headers'],
     data: upstream.body as unknown as Readable,
     config,
     request: undefined,

@@ -66,7 +66,8 @@ export function compileConfig(raw: unknown, source: string, env: Env): LoadedCon
   const file = plainToInstance(RouterConfigFile, input);
   const problems = validateSync(file, { forbidUnknownValues: false }).flatMap((e) => flattenErrors(e, ''));
   const warnings = unknownFieldWarnings(input);
-  if (problems.length === 0) problems.push(...crossFieldProblems(file));
+  // Cross-field rules run even when some fields have the wrong type, so one run lists every problem.
+  problems.push(...crossFieldProblems(file));
   if (problems.length > 0) throw new ConfigError(source, problems);
 
   const backendDefaults = { ...BACKEND_OPTION_DEFAULTS, ...definedOnly(file.backend_defaults ?? {}) };
@@ -95,6 +96,8 @@ export function compileConfig(raw: unknown, source: string, env: Env): LoadedCon
     shutdownGraceMs: file.shutdown_grace_ms ?? 30_000,
     redisUrl: file.redis_url,
     apiKeys: file.api_keys ?? [],
+    authFailuresPerMinute: file.auth_failures_per_minute ?? 30,
+    trustProxy: file.trust_proxy ?? false,
     aliases,
     backends,
     backendsByPrefix: [...backends].sort((a, b) => b.prefix.length - a.prefix.length),
@@ -137,52 +140,77 @@ function definedOnly<T extends object>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+const TYPE_RULES = ['isArray', 'isObject', 'nestedValidation', 'isString', 'isInt', 'isBoolean'];
+
 function flattenErrors(error: ValidationError, parent: string): string[] {
   const path = /^\d+$/.test(error.property)
     ? `${parent}[${error.property}]`
     : parent
       ? `${parent}.${error.property}`
       : error.property;
-  const own = Object.values(error.constraints ?? {}).map((msg) => `${path}: ${msg}`);
+  const constraints = error.constraints ?? {};
+  // A value of the wrong type gets one message saying so, not also every range or format rule.
+  const typeRule = TYPE_RULES.find((rule) => constraints[rule] !== undefined);
+  const messages =
+    error.value === undefined && Object.keys(constraints).length > 0
+      ? [`${error.property} is required`]
+      : typeRule
+        ? [constraints[typeRule]]
+        : Object.values(constraints);
+  const own = messages.map((msg) => `${path}: ${msg}`);
+  // A list given as something else (e.g. "backends": {}) is one problem, not one per missing item field.
+  if (constraints.isArray) return own;
   return [...own, ...(error.children ?? []).flatMap((c) => flattenErrors(c, path))];
 }
 
 function crossFieldProblems(file: RouterConfigFile): string[] {
   const problems: string[] = [];
-  if (file.backends.length === 0) problems.push('backends: at least one backend is required');
+  // Wrong types are already reported by class-validator; here only well-typed values are compared.
+  const backends: Array<Partial<BackendConfig>> = Array.isArray(file.backends)
+    ? file.backends.map((b) => (typeof b === 'object' && b !== null ? b : {}))
+    : [];
+  if (Array.isArray(file.backends) && backends.length === 0) problems.push('backends: at least one backend is required');
 
-  const defaults = file.backends.flatMap((b, i) => (b.default ? [i] : []));
+  const defaults = backends.flatMap((b, i) => (b.default === true ? [i] : []));
   if (defaults.length > 1) {
     problems.push(`backends: only one backend may be the default, found ${defaults.map((i) => `backends[${i}]`).join(', ')}`);
   }
   const seenPrefix = new Map<string, number>();
   const seenName = new Map<string, number>();
-  file.backends.forEach((b, i) => {
-    const prev = seenPrefix.get(b.prefix);
-    if (prev !== undefined) problems.push(`backends[${i}].prefix: duplicate prefix "${b.prefix}" (also backends[${prev}])`);
-    else seenPrefix.set(b.prefix, i);
-    const prevName = seenName.get(b.name);
-    if (prevName !== undefined) problems.push(`backends[${i}].name: duplicate name "${b.name}" (also backends[${prevName}])`);
-    else seenName.set(b.name, i);
-    if (b.require_api_key && !b.key_env_var) {
+  backends.forEach((b, i) => {
+    if (typeof b.prefix === 'string' && b.prefix !== '') {
+      const prev = seenPrefix.get(b.prefix);
+      if (prev !== undefined) problems.push(`backends[${i}].prefix: duplicate prefix "${b.prefix}" (also backends[${prev}])`);
+      else seenPrefix.set(b.prefix, i);
+    }
+    if (typeof b.name === 'string' && b.name !== '') {
+      const prevName = seenName.get(b.name);
+      if (prevName !== undefined) problems.push(`backends[${i}].name: duplicate name "${b.name}" (also backends[${prevName}])`);
+      else seenName.set(b.name, i);
+    }
+    if (b.require_api_key === true && !b.key_env_var) {
       problems.push(`backends[${i}].key_env_var: required when require_api_key is true`);
     }
-    for (const [from, to] of Object.entries(b.role_rewrites ?? {})) {
-      if (typeof to !== 'string' || to.length === 0) {
-        problems.push(`backends[${i}].role_rewrites.${from}: must be a non-empty string`);
+    if (typeof b.role_rewrites === 'object' && b.role_rewrites !== null) {
+      for (const [from, to] of Object.entries(b.role_rewrites)) {
+        if (typeof to !== 'string' || to.length === 0) {
+          problems.push(`backends[${i}].role_rewrites.${from}: must be a non-empty string`);
+        }
       }
     }
   });
 
   const hasDefault = defaults.length > 0;
-  for (const [name, target] of Object.entries(file.aliases ?? {})) {
-    const targets = Array.isArray(target) ? target : [target];
+  const prefixes = [...seenPrefix.keys()];
+  const aliases = typeof file.aliases === 'object' && file.aliases !== null && !Array.isArray(file.aliases) ? file.aliases : {};
+  for (const [name, target] of Object.entries(aliases)) {
+    const targets: unknown[] = Array.isArray(target) ? target : [target];
     if (targets.length === 0) problems.push(`aliases.${name}: must name at least one target`);
     targets.forEach((t, i) => {
       const path = Array.isArray(target) ? `aliases.${name}[${i}]` : `aliases.${name}`;
       if (typeof t !== 'string' || t.length === 0) {
         problems.push(`${path}: must be a non-empty "prefix/model" string`);
-      } else if (!hasDefault && !file.backends.some((b) => t.startsWith(b.prefix) && t.length > b.prefix.length)) {
+      } else if (!hasDefault && !prefixes.some((p) => t.startsWith(p) && t.length > p.length)) {
         problems.push(`${path}: no backend serves "${t}" (no prefix matches and there is no default backend)`);
       }
     });
@@ -190,14 +218,18 @@ function crossFieldProblems(file: RouterConfigFile): string[] {
   if (file.workers !== undefined && file.workers !== 'auto' && !(Number.isInteger(file.workers) && file.workers >= 1)) {
     problems.push('workers: must be a whole number of at least 1, or "auto"');
   }
-  (file.api_keys ?? []).forEach((k, i) => {
-    if (!k.key_sha256 === !k.key_env) problems.push(`api_keys[${i}]: give exactly one of key_sha256 or key_env`);
-  });
+  const apiKeys = Array.isArray(file.api_keys) ? file.api_keys : [];
   const keyNames = new Set<string>();
-  (file.api_keys ?? []).forEach((k, i) => {
-    if (keyNames.has(k.name)) problems.push(`api_keys[${i}].name: duplicate key name "${k.name}"`);
+  apiKeys.forEach((k, i) => {
+    if (typeof k !== 'object' || k === null) return;
+    if (!k.key_sha256 === !k.key_env) problems.push(`api_keys[${i}]: give exactly one of key_sha256 or key_env`);
+    if (typeof k.name === 'string' && keyNames.has(k.name)) problems.push(`api_keys[${i}].name: duplicate key name "${k.name}"`);
+    if (k.name === 'default') problems.push(`api_keys[${i}].name: "default" is the router key's name; choose another`);
     keyNames.add(k.name);
   });
+  if (!isTrustProxy(file.trust_proxy)) {
+    problems.push('trust_proxy: must be true/false, a number of proxy hops, or addresses/subnets such as "loopback, 10.0.0.0/8"');
+  }
   return problems;
 }
 
@@ -214,4 +246,10 @@ function unknownFieldWarnings(input: Record<string, unknown>): string[] {
   if (Array.isArray(input.backends)) input.backends.forEach((b, i) => check(b, KNOWN_BACKEND_KEYS, `backends[${i}]`));
   if (Array.isArray(input.api_keys)) input.api_keys.forEach((k, i) => check(k, KNOWN_API_KEY_KEYS, `api_keys[${i}]`));
   return warnings;
+}
+
+function isTrustProxy(value: unknown): boolean {
+  if (value === undefined || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0;
+  return typeof value === 'string' && value.trim() !== '';
 }

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { BackendsModule } from '../backends/backends.module';
 import { ChatCompletionsController } from './chat-completions.controller';
-import { HealthController } from './health.controller';
 import { ModelsController } from './models.controller';
+import { OpenAIProxyController } from './openai-proxy.controller';
 import { RoutingService } from './routing.service';
 
 @Module({
-  imports: [BackendsModule],
-  controllers: [ChatCompletionsController, ModelsController, HealthController],
+  imports: [BackendsModule, AuthModule],
+  controllers: [ChatCompletionsController, OpenAIProxyController, ModelsController],
   providers: [RoutingService],
   exports: [RoutingService],
 })
