@@ -1,0 +1,434 @@
+// `npm run bench [-- --quick | --smoke] [--workers N] [--only a,c] [--profile DIR]`
+// Runs the fake upstream, the reference proxy (the floor) and the built router each in its own process
+// (proxy under test alone on core 1, load generator and upstream on core 0), scenario by scenario, and
+// prints one table with the ratios to the reference proxy; writes the same to bench/results/latest.json.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, createWriteStream } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH_DIR, '..');
+const ROUTER_KEY = 'rsk_bench_0123456789abcdef';
+
+const MODES = {
+  full: { seconds: 10, warmup: 2, conns: 64, latencyCount: 5000, latencySeconds: 20, streams: 1000, streamChunks: 20, streamDelayMs: 1000 },
+  quick: { seconds: 1.5, warmup: 0.5, conns: 64, latencyCount: 1000, latencySeconds: 2.5, streams: 1000, streamChunks: 4, streamDelayMs: 1000 },
+  smoke: { seconds: 0.5, warmup: 0, conns: 4, latencyCount: 30, latencySeconds: 1, streams: 20, streamChunks: 2, streamDelayMs: 50 },
+};
+
+function parseArgs(argv) {
+  const args = { mode: 'full', workers: 1, only: null, profile: null, out: join(BENCH_DIR, 'results', 'latest.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') args.mode = 'quick';
+    else if (a === '--smoke') args.mode = 'smoke';
+    else if (a === '--workers') args.workers = Number(argv[++i]);
+    else if (a === '--only') args.only = new Set(argv[++i].split(','));
+    else if (a === '--profile') args.profile = resolve(argv[++i]);
+    else if (a === '--out') args.out = resolve(argv[++i]);
+    else throw new Error(`unknown argument ${a} (use --quick, --smoke, --workers N, --only a,b, --profile DIR, --out FILE)`);
+  }
+  if (!Number.isInteger(args.workers) || args.workers < 1) throw new Error('--workers needs a positive number');
+  return args;
+}
+
+let args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exit(2);
+}
+const M = MODES[args.mode];
+const routerMain = resolve(ROOT, process.env.LLMROUTER_MAIN ?? 'dist/main.js');
+if (!existsSync(routerMain)) {
+  process.stderr.write(`bench: ${routerMain} not found: build first (npm run bench builds) or set LLMROUTER_MAIN\n`);
+  process.exit(1);
+}
+const work = mkdtempSync(join(tmpdir(), 'llmrouter-bench-'));
+const canPin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const LOAD_CORE = '0';
+const PROXY_CORE = '1';
+const children = new Set();
+
+// ---------------------------------------------------------------- processes
+
+function launch(name, argv, { core, env, quiet = false } = {}) {
+  const [cmd, ...rest] = core !== undefined && canPin ? ['taskset', '-c', core, process.execPath, ...argv] : [process.execPath, ...argv];
+  const child = spawn(cmd, rest, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'] });
+  const log = createWriteStream(join(work, `${name}.log`), { flags: 'a' });
+  child.stderr.pipe(log);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Resolves with the port a child prints as `LISTENING <port>`. */
+function listeningPort(child, name) {
+  return new Promise((resolvePort, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start (see ${work}/${name}.log)`)), 30_000);
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const m = /LISTENING (\d+)/.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        resolvePort(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} (see ${work}/${name}.log)`)));
+  });
+}
+
+function freePort() {
+  return new Promise((res) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+function get(url) {
+  return new Promise((res) => {
+    const req = http.get(url, (r) => {
+      r.resume();
+      r.on('end', () => res(r.statusCode));
+    });
+    req.on('error', () => res(0));
+    req.setTimeout(2000, () => req.destroy());
+  });
+}
+
+async function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((res) => child.once('exit', res));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function startReference(configPath) {
+  const child = launch('reference', [join(BENCH_DIR, 'reference-proxy.mjs'), configPath], { core: PROXY_CORE });
+  const port = await listeningPort(child, 'reference');
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+async function startRouter(configPath, workers, scenario) {
+  const port = await freePort();
+  const node = [];
+  if (args.profile) {
+    mkdirSync(args.profile, { recursive: true });
+    node.push('--cpu-prof', '--cpu-prof-dir', args.profile, '--cpu-prof-name', `router-${scenario}-${Date.now()}.cpuprofile`, '-r', join(BENCH_DIR, 'exit-on-signal.cjs'));
+  }
+  const cli = ['--config', configPath, '--host', '127.0.0.1', '--port', String(port), '--llmrouter-api-key', ROUTER_KEY];
+  if (workers > 1) cli.push('--workers', String(workers));
+  // Several workers may use both cores, as in production; one worker runs alone on the proxy core.
+  const child = launch('router', [...node, routerMain, ...cli], {
+    core: workers > 1 ? undefined : PROXY_CORE,
+    env: { NODE_ENV: 'production' },
+    // Its one log line per request goes to /dev/null: written as in production, never read back.
+    quiet: true,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while ((await get(`${url}/health`)) !== 200) {
+    if (child.exitCode !== null) throw new Error(`router exited with ${child.exitCode} (see ${work}/router.log)`);
+    if (Date.now() > deadline) throw new Error(`router did not become healthy (see ${work}/router.log)`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (workers > 1) {
+    // Every worker must listen before the load starts: a few extra health checks give them the time.
+    for (let i = 0; i < 20; i++) await get(`${url}/health`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return { child, url };
+}
+
+// ---------------------------------------------------------------- memory
+
+function statusKb(pid, field) {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function processTree(pid) {
+  const pids = [pid];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (kids) for (const k of kids.split(/\s+/)) pids.push(...processTree(Number(k)));
+    }
+  } catch {
+    // gone
+  }
+  return pids;
+}
+
+/** Samples the RSS of a process and its children every 100 ms; stop() gives the peak in MB. */
+function rssSampler(pid, freshProcess) {
+  let peakKb = 0;
+  const sample = () => {
+    const pids = processTree(pid);
+    const rss = pids.reduce((s, p) => s + statusKb(p, 'VmRSS'), 0);
+    // VmHWM is the peak over the process's life: only meaningful when it served this scenario alone.
+    const hwm = freshProcess && pids.length === 1 ? statusKb(pid, 'VmHWM') : 0;
+    peakKb = Math.max(peakKb, rss, hwm);
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      sample();
+      clearInterval(timer);
+      return Math.round(peakKb / 102.4) / 10;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- load
+
+let clientRun = 0;
+function runClient(opts) {
+  const file = join(work, `client-${clientRun++}.json`);
+  writeFileSync(file, JSON.stringify(opts));
+  const child = launch('client', [join(BENCH_DIR, 'client.mjs'), file], { core: LOAD_CORE });
+  return new Promise((res, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load client failed (${code}), see ${work}/client.log`));
+      res(JSON.parse(out.trim().split('\n').pop()));
+    });
+  });
+}
+
+function chatBody(model, { stream = false, contentBytes = 60 } = {}) {
+  const content = contentBytes <= 60 ? 'Write a haiku about routers.' : 'x'.repeat(contentBytes);
+  return JSON.stringify({
+    model,
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content },
+    ],
+    temperature: 0.2,
+    stream,
+  });
+}
+
+// ---------------------------------------------------------------- scenarios
+
+const SCENARIOS = [
+  { id: 'a', title: 'small JSON, 64 conns', kind: 'load', model: 'json/gpt-4o-mini', direct: '/json/v1' },
+  { id: 'b', title: '400 KB body', kind: 'load', model: 'json/gpt-4o-mini', direct: '/json/v1', large: true },
+  { id: 'c', title: 'SSE 200 chunks', kind: 'load', model: 'sse/gpt-4o-mini', direct: '/sse/200/0/v1', stream: true },
+  { id: 'd', title: '1 conn latency', kind: 'latency', model: 'json/gpt-4o-mini', direct: '/json/v1' },
+  { id: 'd', title: '1 conn stream TTFB', kind: 'ttfb', model: 'ttfb/gpt-4o-mini', direct: '/sse/2/5/v1', stream: true },
+  { id: 'e', title: `${M.streams} open streams`, kind: 'streams', model: 'slow/gpt-4o-mini', direct: null, stream: true },
+];
+
+function benchConfig(upstream) {
+  const b = (name, path, extra = {}) => ({ name, base_url: `${upstream}${path}`, prefix: `${name}/`, ...extra });
+  return {
+    backends: [
+      b('json', '/json/v1', { default: true }),
+      b('sse', '/sse/200/0/v1'),
+      b('ttfb', '/sse/2/5/v1'),
+      b('slow', `/sse/${M.streamChunks}/${M.streamDelayMs}/v1`),
+    ],
+    // Scenario (e) holds 1,000 upstream streams at once: the pool must not queue them.
+    backend_defaults: { max_sockets: 4096 },
+  };
+}
+
+async function measure(scenario, target, baseUrl, isDirect) {
+  const path = isDirect ? `${scenario.direct}/chat/completions` : '/v1/chat/completions';
+  const headers = isDirect ? {} : { authorization: `Bearer ${ROUTER_KEY}` };
+  const common = { url: baseUrl + path, headers };
+  if (scenario.large) {
+    const file = join(work, 'large-body.json');
+    if (!existsSync(file)) writeFileSync(file, chatBody(scenario.model, { contentBytes: 400 * 1024 }));
+    common.bodyFile = file;
+  } else {
+    common.body = chatBody(scenario.model, { stream: !!scenario.stream });
+  }
+  switch (scenario.kind) {
+    case 'load':
+      return runClient({ ...common, mode: 'load', connections: M.conns, seconds: M.seconds, warmupSeconds: M.warmup });
+    case 'latency':
+    case 'ttfb':
+      return runClient({ ...common, mode: scenario.kind, count: M.latencyCount, warmup: Math.ceil(M.latencyCount / 10), seconds: M.latencySeconds });
+    case 'streams':
+      return runClient({ ...common, mode: 'streams', count: M.streams, seconds: (M.streamChunks * M.streamDelayMs) / 1000 + 30 });
+  }
+}
+
+/** Runs the scenarios sharing one id (d has two) against each target; a fresh proxy process per target. */
+async function runScenario(group, configPath, upstream, workers = 1) {
+  const rows = [];
+  const targets = workers > 1 ? ['router'] : [...(group[0].direct ? ['direct'] : []), 'reference', 'router'];
+  for (const target of targets) {
+    // Quick and smoke runs save start-ups: one process per target serves the scenarios whose memory
+    // is not the point (a full run starts a fresh one per scenario; (b) and (e) always get one).
+    const reuse = args.mode === 'smoke' || (args.mode === 'quick' && !['b', 'e'].includes(group[0].id));
+    let proc = reuse ? shared.get(`${target}:${workers}`) : undefined;
+    if (!proc && target === 'reference') proc = await startReference(configPath);
+    else if (!proc && target === 'router') proc = await startRouter(configPath, workers, group[0].id);
+    if (proc && reuse) shared.set(`${target}:${workers}`, proc);
+    try {
+      for (const scenario of group) {
+        const sampler = proc ? rssSampler(proc.child.pid, !reuse) : undefined;
+        try {
+          const r = await measure(scenario, target, proc ? proc.url : upstream.url, target === 'direct');
+          rows.push({ scenario: scenario.id, title: scenario.title, kind: scenario.kind, target: workers > 1 ? `router x${workers}` : target, ...r, peakRssMb: sampler ? sampler.stop() : null });
+        } finally {
+          sampler?.stop();
+        }
+        process.stderr.write(`  (${scenario.id}) ${scenario.title} / ${rows.at(-1)?.target ?? target}: done\n`);
+      }
+    } finally {
+      if (!reuse) await stop(proc?.child);
+    }
+  }
+  return rows;
+}
+
+const shared = new Map();
+
+// ---------------------------------------------------------------- report
+
+const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '-' : Number(x).toFixed(d));
+
+function compare(rows) {
+  const find = (s, kind, target) => rows.find((r) => r.scenario === s && r.kind === kind && r.target === target);
+  for (const r of rows) {
+    if (r.target === 'direct') continue;
+    const ref = find(r.scenario, r.kind, 'reference');
+    const direct = find(r.scenario, r.kind, 'direct');
+    if (r.kind === 'load' && ref) {
+      r.rpsVsReference = r.rps / ref.rps;
+      if (r.peakRssMb && ref.peakRssMb) r.rssVsReference = r.peakRssMb / ref.peakRssMb;
+    }
+    if ((r.kind === 'latency' || r.kind === 'ttfb') && direct) {
+      r.addedP50Ms = r.p50 - direct.p50;
+      r.addedP99Ms = r.p99 - direct.p99;
+    }
+    if (r.kind === 'streams' && ref?.peakRssMb) r.rssVsReference = r.peakRssMb / ref.peakRssMb;
+  }
+  return rows;
+}
+
+function vsText(r) {
+  if (r.target === 'direct' || r.target === 'reference') return '';
+  if (r.addedP50Ms !== undefined) return `+${fmt(r.addedP50Ms, 3)} ms p50, +${fmt(r.addedP99Ms, 3)} ms p99 over direct`;
+  const parts = [];
+  if (r.rpsVsReference !== undefined) parts.push(`${fmt(r.rpsVsReference * 100, 0)}% req/s`);
+  if (r.rssVsReference !== undefined) parts.push(`${fmt(r.rssVsReference, 2)}x RSS`);
+  return parts.join(', ');
+}
+
+function table(rows) {
+  const header = ['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'vs reference'];
+  const lines = rows.map((r) => [
+    `(${r.scenario}) ${r.title}`,
+    r.target,
+    r.kind === 'streams' ? `${r.completed}/${r.count} done` : r.kind === 'load' ? fmt(r.rps, 0) : '-',
+    r.kind === 'streams' ? '-' : fmt(r.p50, r.kind === 'load' ? 0 : 3),
+    r.kind === 'streams' ? '-' : fmt(r.p99, r.kind === 'load' ? 0 : 3),
+    fmt(r.peakRssMb, 1),
+    vsText(r),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const row = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [row(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(row)].join('\n');
+}
+
+function checks(rows) {
+  const r = (s, kind, target = 'router') => rows.find((x) => x.scenario === s && x.kind === kind && x.target === target);
+  const out = [];
+  const add = (name, value, ok) => value !== undefined && out.push({ target: name, value, ok });
+  add('(a) req/s >= 50% of reference', r('a', 'load') && fmt(r('a', 'load').rpsVsReference * 100, 0) + '%', r('a', 'load')?.rpsVsReference >= 0.5);
+  add('(b) req/s >= 90% of reference', r('b', 'load') && fmt(r('b', 'load').rpsVsReference * 100, 0) + '%', r('b', 'load')?.rpsVsReference >= 0.9);
+  add('(b) peak RSS <= 1.3x reference', r('b', 'load') && fmt(r('b', 'load').rssVsReference) + 'x', r('b', 'load')?.rssVsReference <= 1.3);
+  add('(c) req/s >= 90% of reference', r('c', 'load') && fmt(r('c', 'load').rpsVsReference * 100, 0) + '%', r('c', 'load')?.rpsVsReference >= 0.9);
+  add('(d) added p99 latency <= 1 ms', r('d', 'latency') && fmt(r('d', 'latency').addedP99Ms, 3) + ' ms', r('d', 'latency')?.addedP99Ms <= 1);
+  add('(d) added TTFB p50 <= 1 ms', r('d', 'ttfb') && fmt(r('d', 'ttfb').addedP50Ms, 3) + ' ms', r('d', 'ttfb')?.addedP50Ms <= 1);
+  const e = r('e', 'streams');
+  add('(e) peak RSS <= 1.3x reference', e && fmt(e.rssVsReference) + 'x', e?.rssVsReference <= 1.3);
+  add('(e) every stream complete', e && `${e.completed}/${e.count}`, e?.completed === e?.count);
+  return out;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const started = Date.now();
+  const machine = {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    pinned: canPin ? `proxy on core ${PROXY_CORE}, load + upstream on core ${LOAD_CORE}` : 'no (taskset missing or one core)',
+  };
+  process.stderr.write(`bench: ${args.mode} run of ${routerMain}; ${machine.nproc} cores, ${machine.cpu}, Node ${machine.node}; pinned: ${machine.pinned}\n`);
+
+  const upstreamChild = launch('upstream', [join(BENCH_DIR, 'fake-upstream.mjs')], { core: LOAD_CORE });
+  const upstream = { url: `http://127.0.0.1:${await listeningPort(upstreamChild, 'upstream')}` };
+  const configPath = join(work, 'config.json');
+  writeFileSync(configPath, JSON.stringify(benchConfig(upstream.url), null, 2));
+
+  const rows = [];
+  try {
+    for (const id of new Set(SCENARIOS.map((s) => s.id))) {
+      if (args.only && !args.only.has(id)) continue;
+      const group = SCENARIOS.filter((s) => s.id === id);
+      rows.push(...(await runScenario(group, configPath, upstream)));
+      if (id === 'a' && args.workers > 1) rows.push(...(await runScenario(group, configPath, upstream, args.workers)));
+    }
+  } finally {
+    for (const proc of shared.values()) await stop(proc.child);
+    await stop(upstreamChild);
+  }
+
+  const kindOrder = ['load', 'latency', 'ttfb', 'streams'];
+  const targetOrder = (t) => (t === 'direct' ? 0 : t === 'reference' ? 1 : 2);
+  rows.sort((x, y) => x.scenario.localeCompare(y.scenario) || kindOrder.indexOf(x.kind) - kindOrder.indexOf(y.kind) || targetOrder(x.target) - targetOrder(y.target));
+  compare(rows);
+  for (const r of rows) if (r.target.startsWith('router x')) {
+    const ref = rows.find((x) => x.scenario === r.scenario && x.kind === r.kind && x.target === 'reference');
+    if (ref) r.rpsVsReference = r.rps / ref.rps;
+  }
+  const results = checks(rows);
+  process.stdout.write(`\nLLM-router benchmark (${args.mode}), ${machine.nproc} x ${machine.cpu}, Node ${machine.node}, pinned: ${machine.pinned}\n\n`);
+  process.stdout.write(`${table(rows)}\n\n`);
+  for (const c of results) process.stdout.write(`${c.ok ? 'PASS' : 'MISS'}  ${c.target}: ${c.value}\n`);
+  const errors = rows.filter((r) => r.errors > 0 || r.non2xx > 0);
+  for (const r of errors) process.stdout.write(`note: (${r.scenario}) ${r.target} had ${r.errors} errors and ${r.non2xx} non-2xx answers\n`);
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(
+    args.out,
+    JSON.stringify({ date: new Date().toISOString(), mode: args.mode, router: routerMain, machine, seconds: (Date.now() - started) / 1000, rows, checks: results }, null, 2),
+  );
+  process.stdout.write(`\nwrote ${args.out} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
+const cleanup = () => {
+  for (const c of children) c.kill('SIGKILL');
+};
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+main().catch((err) => {
+  process.stderr.write(`bench: ${err.stack ?? err}\n`);
+  cleanup();
+  process.exit(1);
+});
