@@ -4,7 +4,7 @@ import type { Endpoint } from '../config/router-config';
 
 export type JsonObject = Record<string, unknown>;
 
-/** Turns a client body into the body one backend receives; registered by the transform interceptors. */
+/** Turns a client body into the body one backend receives; registered by the transform steps. */
 export type RequestTransform = (body: JsonObject, backend: CompiledBackend, endpoint: Endpoint) => JsonObject;
 
 /** One place a request may go: a backend and the model name it knows. */
@@ -13,7 +13,7 @@ export interface RouteTarget {
   model: string;
 }
 
-/** What the router knows about one proxied request; lives on `req.llmrouter` from the first interceptor on. */
+/** What the router knows about one proxied request; lives on `req.llmrouter` from the transform pipeline on. */
 export interface ProxyContext {
   endpoint: Endpoint;
   /** A snapshot: a config reload mid-request does not change where this request goes. */

@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { RouterRequest } from '../common/proxy-context';
 
-/** The request's ProxyContext, built by the proxy route's interceptors. */
+/** The request's ProxyContext, built by the transform pipeline. */
 export const Proxy = createParamDecorator((_: unknown, context: ExecutionContext) => {
   return context.switchToHttp().getRequest<RouterRequest>().llmrouter;
 });

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module';
 import { LimitsModule } from './limits.module';
-import { TeamAccessInterceptor } from './team-access.interceptor';
+import { TeamAccessGuard } from './team-access.guard';
 import { TrustProxyService } from './trust-proxy.service';
 import { UsageController } from './usage.controller';
 import { UsageService } from './usage.service';
@@ -11,6 +11,11 @@ import { UsageService } from './usage.service';
 @Module({
   imports: [AuthModule, LimitsModule],
   controllers: [UsageController],
-  providers: [UsageService, TrustProxyService, { provide: APP_INTERCEPTOR, useClass: TeamAccessInterceptor }],
+  providers: [
+    UsageService,
+    TrustProxyService,
+    // After ApiKeyGuard (AuthModule registers it first), so the key is known when access is checked.
+    { provide: APP_GUARD, useClass: TeamAccessGuard },
+  ],
 })
 export class TeamModule {}

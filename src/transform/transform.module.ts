@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
-import { AliasInterceptor } from './alias.interceptor';
-import { ChatCompatInterceptor } from './chat-compat.interceptor';
-import { ParamStripInterceptor } from './param-strip.interceptor';
-import { RoleRewriteInterceptor } from './role-rewrite.interceptor';
+import { AliasTransform } from './alias.transform';
+import { ChatCompatTransform } from './chat-compat.transform';
+import { ParamStripTransform } from './param-strip.transform';
+import { RoleRewriteTransform } from './role-rewrite.transform';
+import { TransformPipelineInterceptor } from './transform-pipeline.interceptor';
+
+const STEPS = [AliasTransform, ChatCompatTransform, RoleRewriteTransform, ParamStripTransform];
 
 @Module({
-  providers: [AliasInterceptor, ChatCompatInterceptor, RoleRewriteInterceptor, ParamStripInterceptor],
-  exports: [AliasInterceptor, ChatCompatInterceptor, RoleRewriteInterceptor, ParamStripInterceptor],
+  providers: [...STEPS, TransformPipelineInterceptor],
+  exports: [...STEPS, TransformPipelineInterceptor],
 })
 export class TransformModule {}

@@ -1,27 +1,26 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { from, type Observable, switchMap } from 'rxjs';
 import { ClientKeyService } from '../auth/client-key.service';
 import { OpenAIError } from '../common/openai-error';
 import type { RouterRequest } from '../common/proxy-context';
-import { PROXY_ENDPOINT } from '../routing/request-context.interceptor';
+import { PROXY_ENDPOINT } from '../routing/proxy-endpoint';
 import { RateLimitService } from './rate-limit.service';
 
 /**
- * Registered globally, acts only on proxied endpoints, before anything is forwarded: the key must be
- * allowed the model as the client named it (before alias resolution), and be within its limits.
- * A body without a model string is left to the request validation that follows.
+ * Runs after ApiKeyGuard on proxied endpoints, before anything is forwarded: the key must be allowed
+ * the model as the client named it (before alias resolution), and be within its limits. A body without
+ * a model string is left to the request validation that follows.
  */
 @Injectable()
-export class TeamAccessInterceptor implements NestInterceptor {
+export class TeamAccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ClientKeyService,
     private readonly limits: RateLimitService,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.reflector.get<string>(PROXY_ENDPOINT, context.getHandler())) return next.handle();
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (!this.reflector.get<string>(PROXY_ENDPOINT, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
     const key = this.keys.byName(req.apiKeyName);
     if (!key) throw new OpenAIError(401, 'invalid_api_key', 'This API key is no longer configured.');
@@ -36,7 +35,7 @@ export class TeamAccessInterceptor implements NestInterceptor {
         'model',
       );
     }
-    if (!key.requestsPerMinute && !key.tokensPerMinute) return next.handle();
-    return from(this.limits.admit(key)).pipe(switchMap(() => next.handle()));
+    if (key.requestsPerMinute || key.tokensPerMinute) await this.limits.admit(key);
+    return true;
   }
 }

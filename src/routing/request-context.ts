@@ -1,0 +1,24 @@
+import type { Endpoint } from '../config/router-config';
+import type { RouterConfig } from '../config/compiled-config';
+import { OpenAIError } from '../common/openai-error';
+import { newOutcome, type ProxyContext, type RouterRequest } from '../common/proxy-context';
+import { validateProxyBody } from './request-validation';
+
+/** Checks the body of a proxied request and starts its ProxyContext (on a config snapshot). */
+export function createProxyContext(req: RouterRequest, endpoint: Endpoint, config: RouterConfig): ProxyContext {
+  if (req.body === undefined) {
+    throw new OpenAIError(415, 'unsupported_media_type', 'Send the request body as JSON with "Content-Type: application/json".');
+  }
+  const body = validateProxyBody(endpoint, req.body);
+  return {
+    endpoint,
+    config,
+    body,
+    requestedModel: body.model as string,
+    targetModels: [body.model as string],
+    stream: body.stream === true,
+    transforms: [],
+    startedAt: (req as RouterRequest & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint(),
+    outcome: newOutcome(),
+  };
+}
