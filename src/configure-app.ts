@@ -7,7 +7,6 @@ import { OpenAIErrorFilter } from './common/openai-error.filter';
 import { answerClientErrors } from './common/http-client-error';
 import { RequestEventsService } from './common/request-events.service';
 import type { BootOptions } from './config/router-config.service';
-import { requestIdMiddleware } from './logging/request-id';
 import { RouterConfigService } from './config/router-config.service';
 
 /** Headers a browser-based client may read from our responses. */
@@ -39,7 +38,6 @@ export async function createApp(boot: BootOptions): Promise<NestExpressApplicati
   app.set('x-powered-by', false);
   app.set('etag', false);
 
-  app.use(requestIdMiddleware);
   app.use(app.get(RequestEventsService).track);
   app.enableCors({
     origin: '*',

@@ -28,7 +28,7 @@ describe('failing cleanly mid-stream', () => {
       if (req.llmrouter) outcomes.push(req.llmrouter.outcome);
     });
     warnSpy = jest.spyOn(Logger.prototype, 'warn').mockImplementation(function (this: Logger, message: unknown) {
-      warnings.push(String(message));
+      warnings.push(typeof message === 'string' ? message : JSON.stringify(message));
     });
     client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: ROUTER_KEY, maxRetries: 0 });
   });

@@ -163,7 +163,7 @@ export class BackendClientService implements OnModuleDestroy {
         recordUpstreamError(ctx.outcome, backend.name, result.kind);
         this.breaker.recordFailure(backend.name, target.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
         target.trial = false;
-        lastError = this.failureError(backend, result.kind, result.error);
+        lastError = this.failureError(backend, result.kind, result.error, req);
         lastResponse = undefined;
         if (!isRetryableFailure(result.kind)) {
           this.sendError(ctx, res, lastError, keepalive);
@@ -261,7 +261,12 @@ export class BackendClientService implements OnModuleDestroy {
     if (result.failure) {
       recordUpstreamError(outcome, target.backend.name, `stream_${result.failure}`);
       outcome.errorCode = result.failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error';
-      this.logger.warn(`backend "${target.backend.name}" stream failed (${result.failure}) after ${result.bytes} bytes relayed`);
+      this.logger.warn({
+        request_id: (res.req as RouterRequest).requestId,
+        backend: target.backend.name,
+        bytes_relayed: result.bytes,
+        msg: `backend "${target.backend.name}" stream failed (${result.failure}) after ${result.bytes} bytes relayed`,
+      });
     }
   }
 
@@ -295,7 +300,7 @@ export class BackendClientService implements OnModuleDestroy {
     res.end(JSON.stringify(error.toJSON()));
   }
 
-  private failureError(backend: CompiledBackend, kind: UpstreamFailureKind, error: unknown): OpenAIError {
+  private failureError(backend: CompiledBackend, kind: UpstreamFailureKind, error: unknown, req: RouterRequest): OpenAIError {
     const name = backend.name;
     switch (kind) {
       case 'refused':
@@ -307,7 +312,7 @@ export class BackendClientService implements OnModuleDestroy {
       case 'headers_timeout':
         return new OpenAIError(504, 'backend_timeout', `Backend "${name}" did not answer within ${backend.options.timeout_ms} ms (timeout_ms).`);
       default:
-        this.logger.warn(`backend "${name}" request failed: ${(error as Error)?.message ?? String(error)}`);
+        this.logger.warn({ request_id: req.requestId, backend: name, msg: `backend "${name}" request failed: ${(error as Error)?.message ?? String(error)}` });
         return new OpenAIError(502, 'backend_error', `Backend "${name}" request failed.`);
     }
   }

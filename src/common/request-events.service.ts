@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { assignRequestId } from '../logging/request-id';
 import type { RouterRequest } from './proxy-context';
 
 export type RequestEndListener = (req: RouterRequest, res: Response, totalMs: number) => void;
@@ -17,11 +18,21 @@ export class RequestEventsService {
     this.listeners.push(listener);
   }
 
-  /** Express middleware: stamps the arrival time and reports the end. */
+  /** Requests whose response has not closed yet (read by the open-streams gauge). */
+  readonly inFlight = new Set<RouterRequest>();
+
+  /**
+   * The first middleware: gives the request its id (on every response, errors and preflights included),
+   * stamps its arrival, and reports its end. One middleware and one listener for all of it: each Express
+   * layer and 'close' listener is paid on every request.
+   */
   readonly track = (req: RouterRequest & { receivedAt?: bigint }, res: Response, next: () => void): void => {
     const receivedAt = process.hrtime.bigint();
     req.receivedAt = receivedAt;
+    assignRequestId(req, res);
+    this.inFlight.add(req);
     res.once('close', () => {
+      this.inFlight.delete(req);
       const totalMs = Number(process.hrtime.bigint() - receivedAt) / 1e6;
       // 'close' can fire before the code that ended the response has run its last lines (e.g. reading
       // a JSON body's usage after the relay resolves); setImmediate lets those finish first.

@@ -9,10 +9,7 @@ export function requestIdFor(header: string | string[] | undefined): string {
   return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-/**
- * Gives the request its id and sets it on the response. Also the first middleware of the app, so
- * responses that never reach the Nest pipeline (CORS preflight, unparsable bodies) carry it too.
- */
+/** Gives the request its id and sets it on the response (called by the first middleware of the app). */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const r = req as RouterRequest;
   if (r.requestId === undefined) {
@@ -20,9 +17,4 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse): stri
     res.setHeader('x-request-id', r.requestId);
   }
   return r.requestId;
-}
-
-export function requestIdMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  assignRequestId(req, res);
-  next();
 }

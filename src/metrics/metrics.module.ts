@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { MetricsKeyGuard } from './metrics-key.guard';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
@@ -8,10 +8,4 @@ import { MetricsService } from './metrics.service';
   providers: [MetricsService, MetricsKeyGuard],
   exports: [MetricsService],
 })
-export class MetricsModule implements NestModule {
-  constructor(private readonly metrics: MetricsService) {}
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(this.metrics.track).forRoutes('{*path}');
-  }
-}
+export class MetricsModule {}

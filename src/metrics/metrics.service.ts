@@ -21,7 +21,6 @@ export class MetricsService implements OnModuleInit {
   private readonly models = new LabelLimiter(MAX_MODELS);
   private readonly keys = new LabelLimiter(MAX_KEYS);
   /** Responses in progress, to count the open streams at scrape time. */
-  private readonly inFlight = new Set<RouterRequest>();
 
   private readonly requests = new Counter({
     name: 'llmrouter_requests_total',
@@ -76,7 +75,7 @@ export class MetricsService implements OnModuleInit {
   });
 
   constructor(private readonly events: RequestEventsService) {
-    const inFlight = this.inFlight;
+    const inFlight = events.inFlight;
     const models = this.models;
     new Gauge({
       name: 'llmrouter_open_streams',
@@ -99,13 +98,6 @@ export class MetricsService implements OnModuleInit {
   onModuleInit(): void {
     this.events.onRequestEnd((req, res, totalMs) => this.record(req, res, totalMs));
   }
-
-  /** Express middleware: remembers each response until it closes, for the open streams gauge. */
-  readonly track = (req: RouterRequest, res: Response, next: () => void): void => {
-    this.inFlight.add(req);
-    res.once('close', () => this.inFlight.delete(req));
-    next();
-  };
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
