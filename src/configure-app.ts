@@ -1,13 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type RequestHandler } from 'express';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { OpenAIErrorFilter } from './common/openai-error.filter';
 import { answerClientErrors } from './common/http-client-error';
 import { RequestEventsService } from './common/request-events.service';
 import type { BootOptions } from './config/router-config.service';
 import { RouterConfigService } from './config/router-config.service';
+import { RouterLogger } from './logging/router-logger';
 
 /** Headers a browser-based client may read from our responses. */
 const EXPOSED_HEADERS = [
@@ -34,7 +34,7 @@ export async function createApp(boot: BootOptions): Promise<NestExpressApplicati
     bodyParser: false,
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(RouterLogger));
   app.set('x-powered-by', false);
   app.set('etag', false);
 

@@ -5,6 +5,7 @@ import { config as loadDotenv } from 'dotenv';
 import { ConfigError, prepareBoot, routerKeyBanner } from './boot';
 import { CliError, parseCli, USAGE } from './cli';
 import { createApp } from './configure-app';
+import { RouterLogger } from './logging/router-logger';
 import { GracefulShutdownService } from './lifecycle/graceful-shutdown.service';
 import { createKeyCommand } from './team/keys-command';
 
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   }
 
   const app = await createApp(boot);
-  const logger = app.get((await import('nestjs-pino')).Logger);
+  const logger = app.get(RouterLogger);
   for (const warning of boot.initial.warnings) logger.warn(`config: ${warning}`, 'Config');
   await app.listen(config.port, config.host);
   // SIGTERM (docker stop) or Ctrl-C: finish what is in flight, then exit 0. A second Ctrl-C kills at once.

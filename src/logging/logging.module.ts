@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { stdTimeFunctions } from 'pino';
 import { RouterConfigService } from '../config/router-config.service';
 import { RequestLogService } from './request-log.service';
+import { RouterLogger } from './router-logger';
 
 /** Paths that must never reach a log line, whatever a future log call passes. */
 export const REDACTED_PATHS = [
@@ -40,6 +41,7 @@ export const REDACTED_PATHS = [
       }),
     }),
   ],
-  providers: [RequestLogService],
+  providers: [RequestLogService, RouterLogger],
+  exports: [RouterLogger],
 })
 export class LoggingModule {}
