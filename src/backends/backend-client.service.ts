@@ -112,7 +112,6 @@ export class BackendClientService implements OnModuleDestroy {
     keepalive: KeepAlive | undefined,
   ): Promise<void> {
     let lastError: OpenAIError | undefined;
-    let lastResponse: { response: AxiosResponse<Readable>; target: RouteTarget } | undefined;
 
     for (let t = 0; t < plan.length; t++) {
       const target = plan[t];
@@ -154,9 +153,8 @@ export class BackendClientService implements OnModuleDestroy {
             return;
           }
           retryAfterMs = parseRetryAfter(result.response.headers as Record<string, unknown>);
-          lastResponse = { response: result.response, target };
           discardBody(result.response.data);
-          lastError = undefined;
+          lastError = this.statusError(backend, status);
           continue;
         }
         if (result.kind === 'aborted') return; // no verdict: the trial slot is released by tryTargets
@@ -164,18 +162,12 @@ export class BackendClientService implements OnModuleDestroy {
         this.breaker.recordFailure(backend.name, target.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
         target.trial = false;
         lastError = this.failureError(backend, result.kind, result.error, req);
-        lastResponse = undefined;
         if (!isRetryableFailure(result.kind)) {
           this.sendError(ctx, res, lastError, keepalive);
           return;
         }
         retryAfterMs = undefined;
       }
-    }
-    if (lastResponse && !lastError) {
-      // Unreachable in practice (the last try relays), kept for safety.
-      this.sendError(ctx, res, new OpenAIError(502, 'backend_error', `Backend "${lastResponse.target.backend.name}" failed.`), keepalive);
-      return;
     }
     this.sendError(ctx, res, lastError ?? new OpenAIError(502, 'backend_error', 'No backend could serve the request.'), keepalive);
   }
@@ -298,6 +290,11 @@ export class BackendClientService implements OnModuleDestroy {
     for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(error.toJSON()));
+  }
+
+  /** A retryable status that was not relayed (a later target was tried). */
+  private statusError(backend: CompiledBackend, status: number): OpenAIError {
+    return new OpenAIError(status === 429 ? 429 : 502, `upstream_http_${status}`, `Backend "${backend.name}" answered ${status}.`);
   }
 
   private failureError(backend: CompiledBackend, kind: UpstreamFailureKind, error: unknown, req: RouterRequest): OpenAIError {
