@@ -42,7 +42,7 @@ describe('ClientKeyService', () => {
   });
 
   it('skips entries whose key variable is unset', () => {
-    expect(service.all().map((k) => k.name)).toEqual(['default', 'alice', 'bob']);
+    expect(['default', 'alice', 'bob', 'carol'].map((name) => service.byName(name)?.name)).toEqual(['default', 'alice', 'bob', undefined]);
   });
 
   it('carries the key’s model allow-list and rate limit', () => {

@@ -51,10 +51,6 @@ export class ClientKeyService {
     return name === undefined ? undefined : this.keys.find((k) => k.key.name === name)?.key;
   }
 
-  all(): ClientKey[] {
-    return this.keys.map((k) => k.key);
-  }
-
   private compile(config: RouterConfig): StoredKey[] {
     const env = this.configService.boot.env;
     const keys: StoredKey[] = [{ digest: sha256(this.configService.routerKey), key: { name: 'default', allowsModel: allowsEveryModel } }];
