@@ -16,7 +16,7 @@ const ROUTER_KEY = 'rsk_bench_0123456789abcdef';
 
 const MODES = {
   full: { seconds: 10, warmup: 2, conns: 64, latencyCount: 5000, latencySeconds: 20, streams: 1000, streamChunks: 20, streamDelayMs: 1000 },
-  quick: { seconds: 1.5, warmup: 0.5, conns: 64, latencyCount: 1000, latencySeconds: 2.5, streams: 1000, streamChunks: 4, streamDelayMs: 1000 },
+  quick: { seconds: 1.2, warmup: 0.5, conns: 64, latencyCount: 500, latencySeconds: 1.2, streams: 1000, streamChunks: 2, streamDelayMs: 1000 },
   smoke: { seconds: 0.5, warmup: 0, conns: 4, latencyCount: 30, latencySeconds: 1, streams: 20, streamChunks: 2, streamDelayMs: 50 },
 };
 
