@@ -236,11 +236,13 @@ export class BackendClientService implements OnModuleDestroy {
       if (isSse) res.flushHeaders();
     }
 
-    const monitor = isSse ? new SseMonitor() : undefined;
+    // Compressed bodies pass through unread: no stream checks, no usage from them.
+    const readable = upstreamHeaders['content-encoding'] === undefined || upstreamHeaders['content-encoding'] === 'identity';
+    const monitor = isSse && readable ? new SseMonitor() : undefined;
     const result = await pump(response.data, res, {
       monitor,
-      requireTerminator: isSse && ctx.endpoint !== 'responses' && response.status < 400,
-      captureLimit: isSse || response.status >= 400 ? 0 : JSON_CAPTURE_LIMIT,
+      requireTerminator: monitor !== undefined && ctx.endpoint !== 'responses' && response.status < 400,
+      captureLimit: isSse || !readable || response.status >= 400 ? 0 : JSON_CAPTURE_LIMIT,
       backendName: target.backend.name,
     });
     outcome.bytesRelayed = result.bytes;

@@ -6,7 +6,9 @@ import { SseMonitor, sseErrorEvent } from './sse-monitor';
 // Copies an upstream response to the client: the status, the headers worth keeping, and the body byte
 // for byte as it arrives, with backpressure (a slow client makes us read the upstream slowly).
 
-const RELAYED_HEADERS = ['content-type', 'retry-after', 'retry-after-ms', 'openai-processing-ms', 'openai-version'];
+// content-encoding: we ask for identity, but a backend that compresses anyway is relayed as it is (the
+// bytes are passed on undecoded, so the client must know how to read them).
+const RELAYED_HEADERS = ['content-type', 'content-encoding', 'retry-after', 'retry-after-ms', 'openai-processing-ms', 'openai-version'];
 
 export function relayHeaders(upstream: IncomingHttpHeaders | Record<string, unknown>, res: Response, isStream: boolean): void {
   for (const name of RELAYED_HEADERS) {
