@@ -83,7 +83,7 @@ export function startFakeUpstream({ port = 0, host = '127.0.0.1' } = {}) {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { port } = await startFakeUpstream({ port: Number(process.env.PORT ?? 0) });
   process.stdout.write(`LISTENING ${port}\n`);
   process.on('SIGTERM', () => process.exit(0));

@@ -58,7 +58,7 @@ export function startReferenceProxy(config, { port = 0, host = '127.0.0.1' } = {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
   const { port } = await startReferenceProxy(config, { port: Number(process.env.PORT ?? 0) });
   process.stdout.write(`LISTENING ${port}\n`);

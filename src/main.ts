@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, prepareBoot, routerKeyBanner } from './boot';
 import { CliError, parseCli, USAGE } from './cli';
+import { describeBackends } from './config/compiled-config';
 import { createApp } from './configure-app';
 import { RouterLogger } from './logging/router-logger';
 import { GracefulShutdownService } from './lifecycle/graceful-shutdown.service';
@@ -87,8 +88,7 @@ async function main(): Promise<void> {
   }
   if (boot.routerKeyGenerated) process.stdout.write(routerKeyBanner(boot.routerKey, config.apiKeyEnv));
   logger.log(
-    `LLM-router listening on http://${config.host}:${listeningPort(app)} with config ${config.source}; backends: ` +
-      config.backends.map((b) => `${b.prefix} -> ${b.name}${b.isDefault ? ' (default)' : ''}`).join(', '),
+    `LLM-router listening on http://${config.host}:${listeningPort(app)} with config ${config.source}; backends: ${describeBackends(config)}`,
     'Main',
   );
 }

@@ -7,7 +7,7 @@ import type { Response } from 'express';
 import { Agent } from 'undici';
 import type { CompiledBackend } from '../config/compiled-config';
 import { RouterConfigService } from '../config/router-config.service';
-import { OpenAIError } from '../common/openai-error';
+import { OpenAIError, writeOpenAIError } from '../common/openai-error';
 import { recordUpstreamError, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
 import { CircuitBreakerService } from './circuit-breaker.service';
 import { discardBody, headerSafe, pump, relayHeaders } from './response-relay';
@@ -288,10 +288,7 @@ export class BackendClientService implements OnModuleDestroy {
       res.end(sseErrorEvent(error.message, error.code, error.type));
       return;
     }
-    res.status(error.status);
-    for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(error.toJSON()));
+    writeOpenAIError(res, error);
   }
 
   /** A retryable status that was not relayed (a later target was tried). */

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { OpenAIError, typeForStatus } from './openai-error';
+import { OpenAIError, typeForStatus, writeOpenAIError } from './openai-error';
 
 /** body-parser (express.json) errors carry a `type`; they become OpenAI-style errors too. */
 interface BodyParserError {
@@ -36,13 +36,7 @@ export class OpenAIErrorFilter implements ExceptionFilter {
       if (!res.writableEnded) res.end();
       return;
     }
-    res.status(error.status);
-    for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
-    res.setHeader('content-type', 'application/json');
-    // An upstream's content-length may already be set (error thrown while relaying): ours must win.
-    const body = JSON.stringify(error.toJSON());
-    res.setHeader('content-length', Buffer.byteLength(body));
-    res.end(body);
+    writeOpenAIError(res, error);
   }
 
   toOpenAIError(exception: unknown): OpenAIError {

@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+
 // One exception type for every error the router itself answers with, shaped as OpenAI's
 // {"error":{"message","type","code"}} by OpenAIErrorFilter.
 
@@ -37,3 +39,14 @@ export function typeForStatus(status: number): OpenAIErrorType {
 
 export const badRequest = (message: string, code = 'invalid_request', param: string | null = null) =>
   new OpenAIError(400, code, message, 'invalid_request_error', {}, param);
+
+/** Writes `error` as the whole response: its status, its headers and the JSON body. */
+export function writeOpenAIError(res: ServerResponse, error: OpenAIError): void {
+  res.statusCode = error.status;
+  for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
+  res.setHeader('content-type', 'application/json');
+  // An upstream's content-length may already be set (an error while relaying): ours must win.
+  const body = JSON.stringify(error.toJSON());
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
+}

@@ -44,3 +44,8 @@ export interface RouterConfig {
   backendsByPrefix: readonly CompiledBackend[];
   defaultBackend?: CompiledBackend;
 }
+
+/** "ollama/ -> ollama (default), groq/ -> groq": for the start-up and reload log lines. */
+export function describeBackends(config: RouterConfig): string {
+  return config.backends.map((b) => `${b.prefix} -> ${b.name}${b.isDefault ? ' (default)' : ''}`).join(', ');
+}

@@ -3,7 +3,7 @@ import { FSWatcher, readFileSync, unwatchFile, watch, watchFile } from 'node:fs'
 import { basename, dirname } from 'node:path';
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import type { RouterConfig } from '../config/compiled-config';
+import { describeBackends, type RouterConfig } from '../config/compiled-config';
 import { ConfigError } from '../config/config-loader';
 import { RouterConfigService } from '../config/router-config.service';
 
@@ -63,10 +63,7 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
       const loaded = this.configService.reload();
       for (const warning of loaded.warnings) this.logger.warn(`config: ${warning}`);
       this.warnAboutRestartOnlyFields(before, loaded.config);
-      this.logger.info(
-        `config reloaded (${trigger}) from ${loaded.config.source}; backends: ` +
-          loaded.config.backends.map((b) => `${b.prefix} -> ${b.name}${b.isDefault ? ' (default)' : ''}`).join(', '),
-      );
+      this.logger.info(`config reloaded (${trigger}) from ${loaded.config.source}; backends: ${describeBackends(loaded.config)}`);
       return true;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;

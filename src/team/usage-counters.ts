@@ -26,9 +26,9 @@ export class UsageCounters {
   private readonly windows = new Map<UsageWindowName, { start: number; rows: Map<string, UsageRow> }>();
 
   add(key: string, model: string, tokens: number, now = Date.now()): void {
+    const id = JSON.stringify([key, model]);
     for (const name of USAGE_WINDOW_NAMES) {
       const rows = this.current(name, now);
-      const id = JSON.stringify([key, model]);
       const row = rows.get(id) ?? { key, model, requests: 0, total_tokens: 0 };
       row.requests += 1;
       row.total_tokens += tokens;
