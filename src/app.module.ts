@@ -7,6 +7,7 @@ import type { BootOptions } from './config/router-config.service';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
+import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RoutingModule } from './routing/routing.module';
 import { TeamModule } from './team/team.module';
@@ -25,6 +26,7 @@ export class AppModule {
         TransformModule,
         BackendsModule,
         RoutingModule,
+        MessagesModule,
         TeamModule,
         MetricsModule,
         HealthModule,

@@ -1,15 +1,20 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { OpenAIError } from '../common/openai-error';
 import { RouterConfigService } from '../config/router-config.service';
 import { RateLimitService } from '../team/rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
+import { isMessagesPath } from '../messages/anthropic-error';
 import { ClientKeyService } from './client-key.service';
 import { IS_PUBLIC } from './public.decorator';
 
 const BEARER = /^bearer\s+(.+)$/i;
 
-/** Global guard: every route needs `Authorization: Bearer <key>` unless it is marked @Public(). */
+/**
+ * Global guard: every route needs `Authorization: Bearer <key>` unless it is marked @Public(); the
+ * Anthropic Messages paths also take the key as `x-api-key`, as Anthropic clients send it.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
@@ -22,13 +27,10 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.get<boolean>(IS_PUBLIC, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
-    const presented = presentedKey(req.headers.authorization);
+    const presented = requestKey(req);
     if (presented === undefined) {
-      throw new OpenAIError(
-        401,
-        'missing_api_key',
-        'Missing API key: send "Authorization: Bearer <your LLM-router key>".',
-      );
+      const how = isMessagesPath(req.originalUrl ?? req.url) ? '"x-api-key: <your LLM-router key>" or ' : '';
+      throw new OpenAIError(401, 'missing_api_key', `Missing API key: send ${how}"Authorization: Bearer <your LLM-router key>".`);
     }
     const key = this.keys.find(presented);
     if (!key) {
@@ -40,6 +42,14 @@ export class ApiKeyGuard implements CanActivate {
     req.apiKeyName = key.name;
     return true;
   }
+}
+
+/** The key a request presents: a Bearer token, or on the Messages paths also an `x-api-key` header. */
+export function requestKey(req: { headers: IncomingHttpHeaders; url?: string; originalUrl?: string }): string | undefined {
+  const bearer = presentedKey(req.headers.authorization);
+  if (bearer !== undefined || !isMessagesPath(req.originalUrl ?? req.url)) return bearer;
+  const apiKey = req.headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
 }
 
 export function presentedKey(header: string | undefined): string | undefined {

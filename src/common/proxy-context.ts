@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { AnswerBridge } from './answer-bridge';
 import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
 import type { Endpoint } from '../config/router-config';
 
@@ -29,6 +30,7 @@ export interface ProxyContext {
   /** process.hrtime.bigint() when the request reached the router. */
   startedAt: bigint;
   outcome: RequestOutcome;
+  bridge?: AnswerBridge;
 }
 
 /** Filled in as the request goes; read by logs, metrics and usage accounting when it ends. */
