@@ -5,7 +5,7 @@ import { OpenAIError } from '../common/openai-error';
 import { RouterConfigService } from '../config/router-config.service';
 import { RateLimitService } from '../team/rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
-import { isMessagesPath } from '../messages/anthropic-error';
+import { isMessagesPath } from '../messages/messages-path';
 import { ClientKeyService } from './client-key.service';
 import { IS_PUBLIC } from './public.decorator';
 

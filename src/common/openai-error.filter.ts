@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isMessagesPath, writeAnthropicError } from '../messages/anthropic-error';
-import { OpenAIError, typeForStatus, writeOpenAIError } from './openai-error';
+import { isMessagesPath } from '../messages/messages-path';
+import { writeErrorIn } from './error-dialect';
+import { OpenAIError, typeForStatus } from './openai-error';
 
 /** body-parser (express.json) errors carry a `type`; they become OpenAI-style errors too. */
 interface BodyParserError {
@@ -41,8 +42,7 @@ export class OpenAIErrorFilter implements ExceptionFilter {
       if (!res.writableEnded) res.end();
       return;
     }
-    if (isMessagesPath(req.originalUrl ?? req.url)) writeAnthropicError(res, error);
-    else writeOpenAIError(res, error);
+    writeErrorIn(isMessagesPath(req.originalUrl ?? req.url) ? 'anthropic' : 'openai', res, error);
   }
 
   toOpenAIError(exception: unknown): OpenAIError {

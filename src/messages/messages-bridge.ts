@@ -12,8 +12,8 @@ export function messagesBridge(ctx: ProxyContext): AnswerBridge {
   const chatBody = messagesToChat(ctx.body);
   const answer: MessagesAnswerContext = { model: ctx.requestedModel, stopSequences: (chatBody.stop as string[] | undefined) ?? [] };
   return {
-    dialect: 'anthropic',
-    toChatBody: () => chatBody,
+    // The body arrives with the target's model; the rest was converted above.
+    toChatBody: (body) => ({ ...chatBody, model: body.model }),
     fromChatJson: (chat) => chatToMessage(chat, answer),
     streamTranslator: () => new MessagesStreamTranslator(answer),
     keepAlive: PING_EVENT,

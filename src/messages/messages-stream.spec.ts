@@ -19,7 +19,7 @@ const usage = (prompt: number, completion: number, cached?: number) => ({
 function translate(chunks: unknown[], ending: 'end' | { fail: string } = 'end'): string {
   const t = new MessagesStreamTranslator(answer);
   let out = '';
-  for (const chunk of chunks) out += t.push(chunk);
+  for (const chunk of chunks) out += t.push(chunk as Record<string, unknown>);
   out += ending === 'end' ? t.end() : t.fail(ending.fail);
   return out + t.end() + t.fail('after the end');
 }

@@ -1,3 +1,4 @@
+import type { StreamTranslator } from '../common/answer-bridge';
 import type { JsonObject } from '../common/proxy-context';
 import { isObject } from '../transform/request-transforms';
 import {
@@ -28,7 +29,7 @@ interface ToolCallState {
 
 type OpenBlock = { kind: 'thinking' | 'text'; index: number } | { kind: 'tool'; index: number; call: number };
 
-export class MessagesStreamTranslator {
+export class MessagesStreamTranslator implements StreamTranslator {
   private started = false;
   private finished = false;
   private nextIndex = 0;
@@ -42,7 +43,7 @@ export class MessagesStreamTranslator {
   constructor(private readonly answer: MessagesAnswerContext) {}
 
   /** One parsed chat.completion.chunk in; the SSE events it makes out (often none). */
-  push(chunk: unknown): string {
+  push(chunk: JsonObject): string {
     if (this.finished || !isObject(chunk)) return '';
     if (isObject(chunk.error)) {
       const message = typeof chunk.error.message === 'string' ? chunk.error.message : 'The backend reported an error mid-stream.';
@@ -79,11 +80,11 @@ export class MessagesStreamTranslator {
     return out + sseEvent('message_stop', { type: 'message_stop' });
   }
 
-  /** The stream cannot go on: an Anthropic error event, which makes the SDKs raise. */
-  fail(message: string, type = 'api_error'): string {
+  /** The stream cannot go on: an Anthropic error event, which makes the SDKs raise. (Mid-stream, any cause is an api_error.) */
+  fail(message: string, _code?: string): string {
     if (this.finished) return '';
     this.finished = true;
-    return sseEvent('error', { type: 'error', error: { type, message } });
+    return sseEvent('error', { type: 'error', error: { type: 'api_error', message } });
   }
 
   private start(): string {
