@@ -232,6 +232,27 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
       expect(sent.rawBody + JSON.stringify(sent.headers)).not.toContain(ROUTER_KEY);
     });
 
+    it('judges requests itself: content the chat conversion cannot take still reaches it', async () => {
+      anthropic.handle((req, res) => json(res, 200, anthropicAnswer));
+      const fileImage = { type: 'image', source: { type: 'file', file_id: 'file_011CNha8iCJcU1wXNR6q4V8w' } };
+      const res = await fetch(`${router.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': ROUTER_KEY, 'anthropic-beta': 'files-api-2025-04-14' },
+        body: JSON.stringify({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: [fileImage] }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(anthropic.last.body.messages[0].content).toEqual([fileImage]);
+      expect(anthropic.last.headers['anthropic-version']).toBe('2023-06-01');
+
+      const viaChat = await fetch(`${router.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': ROUTER_KEY },
+        body: JSON.stringify({ model: 'claude-sonnet-4-5-20250929', max_tokens: 10, messages: [{ role: 'user', content: [fileImage] }] }),
+      });
+      expect(viaChat.status).toBe(400);
+      expect(await viaChat.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('source') } });
+    });
+
     it('relays its event stream as it is, without an error event at the end', async () => {
       anthropic.handle((req, res) => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -63,7 +63,7 @@ export class SseMonitor {
       return false;
     }
     if (line.length >= DONE.length && line.indexOf(DONE) === 0) this.sawDone = true;
-    else if (line[0] === 0x65 /* e */ && /^event:\s*(response\.(completed|failed|incomplete)|message_stop)/.test(line.toString('latin1', 0, 40))) {
+    else if (line[0] === 0x65 /* e */ && /^event:\s*(response\.(completed|failed|incomplete)|message_stop|error\b)/.test(line.toString('latin1', 0, 40))) {
       this.sawCompletedEvent = true;
     } else if (line.indexOf(USAGE) !== -1) this.readUsage(line);
     return true;

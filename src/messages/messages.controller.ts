@@ -20,8 +20,9 @@ export class MessagesController {
 
   @ProxyRoute('messages')
   create(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
-    ctx.bridge = messagesBridge(ctx);
-    return this.backendClient.forward(ctx, this.routing.route(ctx), req, res);
+    const targets = this.routing.route(ctx);
+    ctx.bridge = messagesBridge(ctx, targets);
+    return this.backendClient.forward(ctx, targets, req, res);
   }
 
   /** Answered here, without a backend: an estimate with a real tokenizer. */
