@@ -192,6 +192,40 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
     expect(final.content).toMatchObject([{ type: 'text', text: 'late hello' }]);
   });
 
+  it('passes a backend rate limit on as rate_limit_error, keeping retry-after', async () => {
+    chat.handle((req, res) => json(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '7' }));
+    const error = (await client.messages
+      .create({ model: 'claude-sonnet-4-5-20250929', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.RateLimitError>;
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(error.error).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('slow down') } });
+    expect(error.headers?.get('retry-after')).toBe('7');
+  });
+
+  it('stops the backend request when the client goes away mid-stream', async () => {
+    let sentFirst!: () => void;
+    const firstSent = new Promise<void>((resolve) => (sentFirst = resolve));
+    chat.handle(async (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify(chunk({ content: 'tick ' }))}\n\n`);
+      sentFirst();
+      for (let i = 0; i < 100 && !res.destroyed; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        res.write(`data: ${JSON.stringify(chunk({ content: 'tick ' }))}\n\n`);
+      }
+      res.end();
+    });
+    const aborted = chat.aborted.length;
+    const stream = client.messages.stream({ model: 'claude-sonnet-4-5-20250929', max_tokens: 500, messages: [{ role: 'user', content: 'count forever' }] });
+    const ended = stream.finalMessage().catch((e: unknown) => e);
+    await firstSent;
+    await new Promise((r) => setTimeout(r, 50));
+    stream.abort();
+    expect(await ended).toBeInstanceOf(Anthropic.APIUserAbortError);
+    for (let i = 0; i < 100 && chat.aborted.length === aborted; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(chat.aborted.length).toBe(aborted + 1);
+  });
+
   it('falls back to the next target of an alias when a backend is down', async () => {
     chat.handle((req, res) => json(res, 200, { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'from fallback' }, finish_reason: 'stop' }] }));
     const message = await client.messages.create({ model: 'claude-opus-4-1', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
