@@ -44,6 +44,7 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
       {
         aliases: {
           'claude-sonnet-4-5-20250929': 'chat/qwen3-coder:30b',
+          'claude-sonnet-4-6': 'chat/qwen3-coder:30b',
           'claude-opus-4-1': ['down/big', 'chat/fallback-model'],
           'claude-slow': 'slow/qwen3:4b',
         },
@@ -133,10 +134,16 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
     expect(Object.keys(sent.headers).filter((h) => h.startsWith('anthropic') || h === 'x-api-key')).toEqual([]);
     expect(sent.rawBody + JSON.stringify(sent.headers)).not.toContain(ROUTER_KEY);
 
-    const usage = (await (await fetch(`${router.url}/v1/usage`, { headers: { Authorization: `Bearer ${ROUTER_KEY}` } })).json()) as {
-      windows: { data: { model: string; total_tokens: number }[] }[];
-    };
-    expect(usage.windows[0].data).toContainEqual(expect.objectContaining({ model: 'claude-sonnet-4-5-20250929', total_tokens: 4285 }));
+    // Usage is recorded when the response has closed: poll briefly for it.
+    let rows: { model: string; total_tokens: number }[] = [];
+    for (let i = 0; i < 50 && !rows.some((r) => r.model === 'claude-sonnet-4-5-20250929'); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 20));
+      const usage = (await (await fetch(`${router.url}/v1/usage`, { headers: { Authorization: `Bearer ${ROUTER_KEY}` } })).json()) as {
+        windows: { data: { model: string; total_tokens: number }[] }[];
+      };
+      rows = usage.windows[0].data;
+    }
+    expect(rows).toContainEqual(expect.objectContaining({ model: 'claude-sonnet-4-5-20250929', total_tokens: 4285 }));
   });
 
   it('ends a stream the backend drops midway with an error event the SDK raises', async () => {
@@ -145,7 +152,7 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
       res.write(`data: ${JSON.stringify(chunk({ content: 'Partial answ' }))}\n\n`);
       setTimeout(() => res.destroy(), 20);
     });
-    const stream = client.messages.stream({ model: 'claude-sonnet-4-5-20250929', max_tokens: 50, messages: [{ role: 'user', content: 'go' }] });
+    const stream = client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 50, messages: [{ role: 'user', content: 'go' }] });
     const texts: string[] = [];
     stream.on('text', (t) => texts.push(t));
     const error = await stream.finalMessage().catch((e: unknown) => e);
@@ -166,7 +173,7 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
         ? sse(res, [chunk({ content: 'one two' }), chunk({}, 'length')])
         : json(res, 200, { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'length' }] }),
     );
-    const params = { model: 'claude-sonnet-4-5-20250929', max_tokens: 2, messages: [{ role: 'user' as const, content: 'count' }] };
+    const params = { model: 'claude-sonnet-4-6', max_tokens: 2, messages: [{ role: 'user' as const, content: 'count' }] };
     const message = stream ? await client.messages.stream(params).finalMessage() : await client.messages.create(params);
     expect(message.stop_reason).toBe('max_tokens');
     expect(message.content).toMatchObject([{ type: 'text', text: 'one two' }]);
@@ -195,7 +202,7 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
   it('passes a backend rate limit on as rate_limit_error, keeping retry-after', async () => {
     chat.handle((req, res) => json(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '7' }));
     const error = (await client.messages
-      .create({ model: 'claude-sonnet-4-5-20250929', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })
+      .create({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.RateLimitError>;
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
     expect(error.error).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('slow down') } });
@@ -216,7 +223,7 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
       res.end();
     });
     const aborted = chat.aborted.length;
-    const stream = client.messages.stream({ model: 'claude-sonnet-4-5-20250929', max_tokens: 500, messages: [{ role: 'user', content: 'count forever' }] });
+    const stream = client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 500, messages: [{ role: 'user', content: 'count forever' }] });
     const ended = stream.finalMessage().catch((e: unknown) => e);
     await firstSent;
     await new Promise((r) => setTimeout(r, 50));
@@ -239,7 +246,7 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
       id: 'msg_native_1',
       type: 'message',
       role: 'assistant',
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       content: [{ type: 'text', text: 'native hello' }],
       stop_reason: 'end_turn',
       stop_sequence: null,
@@ -248,7 +255,7 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
 
     it('gets the request untouched, with its own key as x-api-key and never the router key', async () => {
       anthropic.handle((req, res) => json(res, 200, anthropicAnswer));
-      const body = { ...fixture.body, model: 'anthropic/claude-sonnet-4-5', stream: false };
+      const body = { ...fixture.body, model: 'anthropic/claude-sonnet-4-6', stream: false };
       const res = await fetch(`${router.url}${fixture.path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...fixture.headers, 'x-api-key': ROUTER_KEY },
@@ -258,7 +265,7 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
       expect(await res.json()).toEqual(anthropicAnswer);
       const sent = anthropic.last;
       expect(sent.path).toBe('/v1/messages');
-      expect(sent.body).toEqual({ ...body, model: 'claude-sonnet-4-5' });
+      expect(sent.body).toEqual({ ...body, model: 'claude-sonnet-4-6' });
       expect(sent.headers['x-api-key']).toBe('sk-ant-backend-own-key');
       expect(sent.headers.authorization).toBeUndefined();
       expect(sent.headers['anthropic-version']).toBe('2023-06-01');
@@ -272,7 +279,7 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
       const res = await fetch(`${router.url}/v1/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': ROUTER_KEY, 'anthropic-beta': 'files-api-2025-04-14' },
-        body: JSON.stringify({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: [fileImage] }] }),
+        body: JSON.stringify({ model: 'anthropic/claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: [fileImage] }] }),
       });
       expect(res.status).toBe(200);
       expect(anthropic.last.body.messages[0].content).toEqual([fileImage]);
@@ -299,7 +306,7 @@ describe('messages: Claude Code, faults and native Messages backends', () => {
         send('message_stop', { type: 'message_stop' });
         res.end();
       });
-      const final = await client.messages.stream({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+      const final = await client.messages.stream({ model: 'anthropic/claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
       expect(final).toMatchObject({ id: 'msg_native_1', content: [{ type: 'text', text: 'native stream' }], stop_reason: 'end_turn', usage: { input_tokens: 12, output_tokens: 3 } });
       expect(anthropic.last.headers['x-api-key']).toBe('sk-ant-backend-own-key');
     });

@@ -34,7 +34,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
     upstream = await FakeUpstream.start();
     router = await startRouter(
       {
-        aliases: { 'claude-sonnet-4-5': 'chat/qwen3-coder:30b', 'claude-haiku-4-5': 'chat/qwen3:4b' },
+        aliases: { 'claude-sonnet-4-6': 'chat/qwen3-coder:30b', 'claude-haiku-4-5': 'chat/qwen3:4b' },
         backends: [backend('chat', upstream.url, { key_env_var: 'CHAT_BACKEND_KEY' })],
         api_keys: [
           { name: 'team', key_env: 'TEAM_KEY', allowed_models: ['claude-haiku-*'] },
@@ -56,7 +56,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
   it('answers messages.create with a Message under the model name the client used', async () => {
     upstream.handle((req, res) => json(res, 200, chatAnswer({ content: 'Hello from qwen' })));
     const message = await client.messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 256,
       system: 'Be brief.',
       messages: [{ role: 'user', content: 'Say hello' }],
@@ -64,7 +64,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
     expect(message).toMatchObject({
       type: 'message',
       role: 'assistant',
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       content: [{ type: 'text', text: 'Hello from qwen' }],
       stop_reason: 'end_turn',
       usage: { input_tokens: 11, output_tokens: 3 },
@@ -88,14 +88,14 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
     upstream.handle((req, res) =>
       sse(res, [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' }), chunk({ content: 'lo!' }), chunk({}, 'stop'), usageChunk(9, 2)]),
     );
-    const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] });
+    const stream = client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] });
     const texts: string[] = [];
     const types: string[] = [];
     stream.on('text', (t) => texts.push(t));
     stream.on('streamEvent', (e) => types.push(e.type));
     const final = await stream.finalMessage();
     expect(texts.join('')).toBe('Hello!');
-    expect(final).toMatchObject({ model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'Hello!' }], stop_reason: 'end_turn', usage: { input_tokens: 9, output_tokens: 2 } });
+    expect(final).toMatchObject({ model: 'claude-sonnet-4-6', content: [{ type: 'text', text: 'Hello!' }], stop_reason: 'end_turn', usage: { input_tokens: 9, output_tokens: 2 } });
     expect(types).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
     expect(upstream.last.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
@@ -115,7 +115,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
       { name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
     ];
     const question: Anthropic.MessageParam = { role: 'user', content: 'Weather in Paris?' };
-    const first = await client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 200, tools, messages: [question] }).finalMessage();
+    const first = await client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 200, tools, messages: [question] }).finalMessage();
     expect(first.stop_reason).toBe('tool_use');
     expect(first.content).toEqual([
       { type: 'text', text: 'Let me check.' },
@@ -127,7 +127,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
 
     upstream.handle((req, res) => json(res, 200, chatAnswer({ content: 'Sunny, 21°C.' })));
     const second = await client.messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 200,
       tools,
       messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_w1', content: '21°C, sunny' }] }],
@@ -145,7 +145,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
       json(res, 200, chatAnswer({ content: null, tool_calls: [{ id: 'call_r', type: 'function', function: { name: 'Read', arguments: '{"file_path":"/a.ts"}' } }] }, 'tool_calls')),
     );
     const message = await client.messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 100,
       tools: [{ name: 'Read', input_schema: { type: 'object', properties: { file_path: { type: 'string' } } } }],
       tool_choice: { type: 'any', disable_parallel_tool_use: true },
@@ -158,9 +158,9 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
 
   it('counts tokens locally, without calling a backend', async () => {
     const before = upstream.requests.length;
-    const small = await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] });
+    const small = await client.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hi' }] });
     const large = await client.messages.countTokens({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       system: 'You are a helpful assistant that answers questions about the weather.',
       tools: [{ name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
       messages: [{ role: 'user', content: 'What is the weather like in Paris today, and should I take an umbrella?' }],
@@ -198,7 +198,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
     it('applies team allow-lists to the model as the client named it', async () => {
       const team = new Anthropic({ baseURL: router.url, authToken: TEAM_KEY, maxRetries: 0 });
       await expect(ask(team, 'claude-haiku-4-5')).resolves.toMatchObject({ model: 'claude-haiku-4-5' });
-      const error = await ask(team, 'claude-sonnet-4-5').catch((e: unknown) => e);
+      const error = await ask(team, 'claude-sonnet-4-6').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Anthropic.PermissionDeniedError);
       expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
     });
@@ -234,7 +234,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
 
     it('wraps a backend error before the first byte, keeping its status', async () => {
       upstream.handle((req, res) => json(res, 400, { error: { message: 'context length exceeded', type: 'invalid_request_error' } }));
-      const error = (await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      const error = (await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
       expect(error).toBeInstanceOf(Anthropic.BadRequestError);
       expect(error.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('context length exceeded') } });
     });

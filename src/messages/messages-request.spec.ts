@@ -175,6 +175,21 @@ describe('messagesToChat', () => {
   });
 
   it.each([
+    ['output_config.effort', { output_config: { effort: 'low' }, thinking: { type: 'enabled', budget_tokens: 20000 } }, 'low'],
+    ['output_config.effort max', { output_config: { effort: 'max' } }, 'high'],
+    ['adaptive thinking alone', { thinking: { type: 'adaptive' } }, undefined],
+    ['thinking disabled', { thinking: { type: 'disabled' } }, undefined],
+  ])('takes reasoning_effort from %s', (_what, extra, effort) => {
+    expect(messagesToChat({ ...base, ...extra, messages: [{ role: 'user', content: 'x' }] }).reasoning_effort).toBe(effort);
+  });
+
+  it('turns a structured output format into response_format', () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const chat = messagesToChat({ ...base, output_config: { format: { type: 'json_schema', schema } }, messages: [{ role: 'user', content: 'x' }] });
+    expect(chat.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema } });
+  });
+
+  it.each([
     ['no max_tokens', { messages: [{ role: 'user', content: 'x' }], max_tokens: undefined }, 'max_tokens'],
     ['messages not an array', { messages: 'hi' }, 'messages'],
     ['an unknown role', { messages: [{ role: 'system', content: 'x' }] }, 'role'],

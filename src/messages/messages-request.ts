@@ -15,6 +15,20 @@ export function reasoningEffortFor(budgetTokens: number): 'low' | 'medium' | 'hi
   return 'high';
 }
 
+/**
+ * The effort asked for: `output_config.effort` as it is (its xhigh and max as high, the most chat knows),
+ * else from the thinking budget. Adaptive thinking alone leaves the model its default.
+ */
+function reasoningEffortOf(body: JsonObject): 'low' | 'medium' | 'high' | undefined {
+  const effort = isObject(body.output_config) ? body.output_config.effort : undefined;
+  if (effort === 'low' || effort === 'medium' || effort === 'high') return effort;
+  if (effort === 'xhigh' || effort === 'max') return 'high';
+  if (isObject(body.thinking) && body.thinking.type === 'enabled' && typeof body.thinking.budget_tokens === 'number') {
+    return reasoningEffortFor(body.thinking.budget_tokens);
+  }
+  return undefined;
+}
+
 export function messagesToChat(body: JsonObject): JsonObject {
   if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1) {
     throw badRequest('max_tokens: a positive integer is required.', 'invalid_request', 'max_tokens');
@@ -36,8 +50,11 @@ export function messagesToChat(body: JsonObject): JsonObject {
     out.tools = tools;
     Object.assign(out, chatToolChoice(body.tool_choice));
   }
-  if (isObject(body.thinking) && body.thinking.type === 'enabled' && typeof body.thinking.budget_tokens === 'number') {
-    out.reasoning_effort = reasoningEffortFor(body.thinking.budget_tokens);
+  const effort = reasoningEffortOf(body);
+  if (effort) out.reasoning_effort = effort;
+  const format = isObject(body.output_config) ? body.output_config.format : undefined;
+  if (isObject(format) && format.type === 'json_schema' && isObject(format.schema)) {
+    out.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema } };
   }
   if (isObject(body.metadata) && typeof body.metadata.user_id === 'string' && body.metadata.user_id !== '') {
     out.user = body.metadata.user_id;
