@@ -54,7 +54,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
   beforeEach(() => upstream.handle(undefined));
 
   it('answers messages.create with a Message under the model name the client used', async () => {
-    upstream.handle((req, res) => json(res, 200, chatAnswer({ content: 'Hello from qwen' })));
+    upstream.handle((_req, res) => json(res, 200, chatAnswer({ content: 'Hello from qwen' })));
     const message = await client.messages.create({
       model: 'claude-sonnet-4-6',
       max_tokens: 256,
@@ -85,7 +85,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
   });
 
   it('streams text with messages.stream() and assembles the final message', async () => {
-    upstream.handle((req, res) =>
+    upstream.handle((_req, res) =>
       sse(res, [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' }), chunk({ content: 'lo!' }), chunk({}, 'stop'), usageChunk(9, 2)]),
     );
     const stream = client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] });
@@ -101,7 +101,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
   });
 
   it('streams a tool call and carries its result back as a tool message with the same id', async () => {
-    upstream.handle((req, res) =>
+    upstream.handle((_req, res) =>
       sse(res, [
         chunk({ role: 'assistant', content: 'Let me check.' }),
         chunk({ tool_calls: [{ index: 0, id: 'call_w1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
@@ -125,7 +125,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
       { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: tools[0].input_schema } },
     ]);
 
-    upstream.handle((req, res) => json(res, 200, chatAnswer({ content: 'Sunny, 21°C.' })));
+    upstream.handle((_req, res) => json(res, 200, chatAnswer({ content: 'Sunny, 21°C.' })));
     const second = await client.messages.create({
       model: 'claude-sonnet-4-6',
       max_tokens: 200,
@@ -141,7 +141,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
   });
 
   it('answers a non-streamed tool call with tool_use blocks, input parsed', async () => {
-    upstream.handle((req, res) =>
+    upstream.handle((_req, res) =>
       json(res, 200, chatAnswer({ content: null, tool_calls: [{ id: 'call_r', type: 'function', function: { name: 'Read', arguments: '{"file_path":"/a.ts"}' } }] }, 'tool_calls')),
     );
     const message = await client.messages.create({
@@ -233,7 +233,7 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
     });
 
     it('wraps a backend error before the first byte, keeping its status', async () => {
-      upstream.handle((req, res) => json(res, 400, { error: { message: 'context length exceeded', type: 'invalid_request_error' } }));
+      upstream.handle((_req, res) => json(res, 400, { error: { message: 'context length exceeded', type: 'invalid_request_error' } }));
       const error = (await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
       expect(error).toBeInstanceOf(Anthropic.BadRequestError);
       expect(error.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('context length exceeded') } });
