@@ -15,7 +15,7 @@ describe('messages: faults', () => {
 
   beforeAll(async () => {
     [chat, down, slow] = await Promise.all([FakeUpstream.start(), FakeUpstream.start(), FakeUpstream.start()]);
-    down.handle((req, res) => json(res, 503, { error: { message: 'overloaded' } }));
+    down.handle((_req, res) => json(res, 503, { error: { message: 'overloaded' } }));
     router = await startRouter({
       aliases: {
         'claude-sonnet-4-6': 'chat/qwen3-coder:30b',
@@ -35,7 +35,7 @@ describe('messages: faults', () => {
   beforeEach(() => chat.handle(undefined));
 
   it('ends a stream the backend drops midway with an error event the SDK raises', async () => {
-    chat.handle((req, res) => {
+    chat.handle((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`data: ${JSON.stringify(chunk({ content: 'Partial answ' }))}\n\n`);
       setTimeout(() => res.destroy(), 20);
@@ -68,7 +68,7 @@ describe('messages: faults', () => {
   });
 
   it('sends ping events while a backend is slow to start, and the SDK reads past them', async () => {
-    slow.handle(async (req, res) => {
+    slow.handle(async (_req, res) => {
       await new Promise((r) => setTimeout(r, 200));
       await sse(res, [chunk({ content: 'late hello' }), chunk({}, 'stop')]);
     });
@@ -88,7 +88,7 @@ describe('messages: faults', () => {
   });
 
   it('passes a backend rate limit on as rate_limit_error, keeping retry-after', async () => {
-    chat.handle((req, res) => json(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '7' }));
+    chat.handle((_req, res) => json(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '7' }));
     const error = (await client.messages
       .create({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.RateLimitError>;
@@ -100,7 +100,7 @@ describe('messages: faults', () => {
   it('stops the backend request when the client goes away mid-stream', async () => {
     let sentFirst!: () => void;
     const firstSent = new Promise<void>((resolve) => (sentFirst = resolve));
-    chat.handle(async (req, res) => {
+    chat.handle(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`data: ${JSON.stringify(chunk({ content: 'tick ' }))}\n\n`);
       sentFirst();
@@ -122,7 +122,7 @@ describe('messages: faults', () => {
   });
 
   it('falls back to the next target of an alias when a backend is down', async () => {
-    chat.handle((req, res) => json(res, 200, { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'from fallback' }, finish_reason: 'stop' }] }));
+    chat.handle((_req, res) => json(res, 200, { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'from fallback' }, finish_reason: 'stop' }] }));
     const message = await client.messages.create({ model: 'claude-opus-4-1', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
     expect(message).toMatchObject({ model: 'claude-opus-4-1', content: [{ type: 'text', text: 'from fallback' }] });
     expect(down.last.body.model).toBe('big');
