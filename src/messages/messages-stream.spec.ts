@@ -147,6 +147,12 @@ describe('MessagesStreamTranslator', () => {
       { stop_reason: 'tool_use' },
     ],
     [
+      'a tool call whose arguments come as an object, not a JSON string',
+      [tc([{ index: 0, id: 'o1', function: { name: 'Grep', arguments: { pattern: 'TODO' } } }]), c({}, 'tool_calls')],
+      [{ type: 'tool_use', id: 'o1', name: 'Grep', input: { pattern: 'TODO' } }],
+      { stop_reason: 'tool_use' },
+    ],
+    [
       'a tool call without a name (nothing to run)',
       [c({ content: 'hi' }), tc([{ index: 0, id: 'x', function: { arguments: '{}' } }]), c({}, 'stop')],
       [{ type: 'text', text: 'hi' }],

@@ -130,7 +130,8 @@ export class MessagesStreamTranslator implements StreamTranslator {
     // Interleaved arguments for a call whose block already closed cannot be sent in order: ignored.
     if (call.state === 'closed') return out;
     const fn = isObject(delta.function) ? delta.function : {};
-    const args = typeof fn.arguments === 'string' ? fn.arguments : '';
+    // Arguments are a JSON string in chat; a few backends send the object itself.
+    const args = typeof fn.arguments === 'string' ? fn.arguments : isObject(fn.arguments) ? JSON.stringify(fn.arguments) : '';
     if (call.state === 'open') {
       if (args === '') return out;
       return out + sseEvent('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta: { type: 'input_json_delta', partial_json: args } });
