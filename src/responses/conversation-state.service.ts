@@ -49,9 +49,9 @@ export class ConversationStateService {
   }
 
   /** Keeps a finished response (unless the client asked not to); a failure to keep it is only logged. */
-  remember(body: JsonObject, key: string, input: JsonObject[], response: JsonObject): void {
+  async remember(body: JsonObject, key: string, input: JsonObject[], response: JsonObject): Promise<void> {
     if (body.store === false) return;
-    this.store.save({ key, response, input }).catch((err: Error) => this.logger.warn(`could not store response ${String(response.id)}: ${err.message}`));
+    await this.store.save({ key, response, input }).catch((err: Error) => this.logger.warn(`could not store response ${String(response.id)}: ${err.message}`));
   }
 
   async get(id: string, key: string): Promise<JsonObject> {

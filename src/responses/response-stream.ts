@@ -48,8 +48,8 @@ export class ResponseStreamTranslator {
 
   constructor(
     private readonly req: ResponseRequest,
-    /** Called once with the final response (completed or incomplete), e.g. to store it. */
-    private readonly onFinished?: (response: JsonObject) => void,
+    /** Called once with the final response (completed or incomplete), e.g. to store it; end() waits for it. */
+    private readonly onFinished?: (response: JsonObject) => void | Promise<void>,
   ) {}
 
   push(chunk: JsonObject): string {
@@ -76,15 +76,18 @@ export class ResponseStreamTranslator {
     return out;
   }
 
-  /** The backend's stream ended properly: close what is open and send the final event. */
-  end(): string {
+  /**
+   * The backend's stream ended properly: close what is open and send the final event, once the response
+   * is stored (so a next turn sent the moment the client sees it finds it, on any replica).
+   */
+  end(): string | Promise<string> {
     if (this.ended) return '';
     let out = this.start() + this.closeAll();
     this.ended = true;
     const response = finish(responseEnvelope(this.req, 'completed', this.output, this.usage), this.finishReason);
     out += this.event(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
-    this.onFinished?.(response);
-    return out;
+    const stored = this.onFinished?.(response);
+    return stored ? stored.then(() => out) : out;
   }
 
   /** The backend failed midway: response.failed with what was produced, then an error event SDKs raise on. */

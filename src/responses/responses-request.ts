@@ -23,9 +23,9 @@ const CONVERTIBLE_ITEMS = new Set([
 const NOT_FORWARDED = ['metadata', 'prompt_cache_key', 'safety_identifier', 'service_tier', 'stream_options', 'truncation'];
 
 /** Throws a 400 invalid_request_error for the first thing in `body` the bridge cannot honour. */
-export function assertBridgeable(body: JsonObject, backend: string): void {
+export function assertBridgeable(body: JsonObject, model: string): void {
   const refuse = (param: string, what: string) =>
-    badRequest(`${what} is not supported for model "${body.model}": backend "${backend}" serves only Chat Completions, to which the router bridges Responses requests.`, 'unsupported_parameter', param);
+    badRequest(`${what} is not supported for model "${model}": its backend serves only Chat Completions, to which the router bridges Responses requests.`, 'unsupported_parameter', param);
   if (body.input === undefined || (typeof body.input !== 'string' && !Array.isArray(body.input))) {
     throw badRequest('The "input" parameter must be a string or an array of input items.', 'invalid_input', 'input');
   }
