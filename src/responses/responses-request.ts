@@ -36,7 +36,9 @@ export function assertBridgeable(body: JsonObject, model: string): void {
   if (Array.isArray(body.tools)) {
     body.tools.forEach((tool, i) => {
       const type = isObject(tool) ? tool.type : undefined;
-      if (type !== 'function' && type !== 'custom') throw refuse(`tools[${i}].type`, `The built-in tool "${String(type)}"`);
+      if (type === 'function' || type === 'custom') return;
+      const hint = type === 'web_search' ? ' (Codex CLI adds it unless web_search = "disabled" is set in config.toml)' : '';
+      throw refuse(`tools[${i}].type`, `The built-in tool "${String(type)}"${hint}`);
     });
   }
   if (isObject(body.tool_choice) && body.tool_choice.type !== 'function' && body.tool_choice.type !== 'custom') {
