@@ -182,5 +182,10 @@ describe('Responses bridge: the openai SDK on a chat-only backend', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(row).toMatchObject({ requests: 2, total_tokens: 2 * USAGE.total_tokens });
+    const metrics = await (await fetch(`${router.url}/metrics`, { headers: auth })).text();
+    const sample = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes('model="ollama/counted"'))?.split(' ').pop());
+    expect(sample('llmrouter_prompt_tokens_total')).toBe(2 * USAGE.prompt_tokens);
+    expect(sample('llmrouter_completion_tokens_total')).toBe(2 * USAGE.completion_tokens);
+    expect(metrics).toMatch(/llmrouter_requests_total\{[^}]*model="ollama\/counted"[^}]*status="200"[^}]*\} 2/);
   });
 });

@@ -16,10 +16,11 @@ export interface ChatTurn {
 
 export const USAGE = { prompt_tokens: 21, completion_tokens: 8, total_tokens: 29, prompt_tokens_details: { cached_tokens: 4 } };
 
-/** Answers the chat requests of `fake` with `turns` in order (the last one repeats). */
-export function scriptChat(fake: FakeUpstream, turns: ChatTurn[]): void {
+/** Answers the chat requests of `fake` with `turns` in order (the last one repeats), after `delayMs`. */
+export function scriptChat(fake: FakeUpstream, turns: ChatTurn[], delayMs = 0): void {
   let next = 0;
-  fake.handle((req, res) => {
+  fake.handle(async (req, res) => {
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     if (req.method === 'GET') {
       json(res, 200, { object: 'list', data: fake.models.map((id) => ({ id, object: 'model', created: 1, owned_by: 'fake' })) });
       return;
