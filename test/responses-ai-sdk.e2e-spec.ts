@@ -112,8 +112,8 @@ describe('Responses bridge: the AI SDK on a chat-only backend', () => {
 
   it('generateObject with a JSON schema', async () => {
     scriptChat(up, [{ text: '{"name":"Ada","age":36}' }]);
-    const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'number' } }, required: ['name', 'age'], additionalProperties: false } as const;
-    const result = await generateObject({ model: openai('ollama/m'), schema: jsonSchema<{ name: string; age: number }>(schema), prompt: 'Ada, 36', maxRetries: 0 });
+    const schema = jsonSchema<{ name: string; age: number }>({ type: 'object', properties: { name: { type: 'string' }, age: { type: 'number' } }, required: ['name', 'age'], additionalProperties: false });
+    const result = await generateObject({ model: openai('ollama/m'), schema, prompt: 'Ada, 36', maxRetries: 0 });
     expect(result.object).toEqual({ name: 'Ada', age: 36 });
     expect(chatRequests(up)[0].body.response_format).toMatchObject({ type: 'json_schema', json_schema: { schema: expect.objectContaining({ required: ['name', 'age'] }) } });
   });

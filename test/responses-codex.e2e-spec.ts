@@ -99,14 +99,14 @@ describe('Responses bridge: a recorded Codex CLI turn', () => {
     const id = events[events.length - 1].response.id;
     const res = await fetch(`${router.url}/v1/responses/${id}`, { headers: auth });
     expect(res.status).toBe(404);
-    expect((await res.json()).error.message).toContain(id);
+    expect(((await res.json()) as any).error.message).toContain(id);
   });
 
   it('refuses the web_search tool Codex adds by default with a 400 that says how to turn it off', async () => {
     const before = chatRequests(up).length;
     const res = await replay({ ...fixture.request, tools: [...fixture.request.tools, { type: 'web_search', external_web_access: false }] });
     expect(res.status).toBe(400);
-    const { error } = await res.json();
+    const { error } = (await res.json()) as any;
     expect(error).toMatchObject({ type: 'invalid_request_error', param: 'tools[4].type' });
     expect(error.message).toContain('web_search = "disabled"');
     expect(chatRequests(up).length).toBe(before);

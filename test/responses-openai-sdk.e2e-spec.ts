@@ -132,7 +132,7 @@ describe('Responses bridge: the openai SDK on a chat-only backend', () => {
   it('keeps nothing with store: false', async () => {
     scriptChat(up, [{ text: 'Not kept.' }]);
     const created = await client.responses.create({ model: 'ollama/m', input: 'x', store: false });
-    expect(created.store).toBe(false);
+    expect((created as unknown as { store: boolean }).store).toBe(false);
     await expect(client.responses.retrieve(created.id)).rejects.toMatchObject({ status: 404 });
   });
 
