@@ -29,7 +29,11 @@ export class ConversationStateService {
     if (typeof previousId === 'string' && previousId !== '') {
       const previous = await this.store.get(previousId, key);
       if (!previous) {
-        throw notFound(`Previous response with id '${previousId}' not found. Responses are kept for a limited time, only when created with "store" not false, and only for the key that created them.`, 'previous_response_id');
+        throw notFound(
+          `Previous response with id '${previousId}' not found. Responses are kept for a limited time, only when created without "store": false, and only for the key that created them.`,
+          'previous_response_id',
+          'previous_response_not_found',
+        );
       }
       history.push(...previous.input, ...(previous.response.output as JsonObject[]));
     }
@@ -42,7 +46,7 @@ export class ConversationStateService {
         continue;
       }
       const found = typeof item.id === 'string' ? await this.store.item(item.id, key) : undefined;
-      if (!found) throw notFound(`Item with id '${String(item.id)}' not found (input[${i}] is an item_reference to it).`, `input[${i}].id`);
+      if (!found) throw notFound(`Item with id '${String(item.id)}' not found (input[${i}] is an item_reference to it).`, `input[${i}].id`, 'item_not_found');
       input.push(found);
     }
     return { body: { ...body, input }, input };
@@ -73,6 +77,6 @@ export class ConversationStateService {
   }
 }
 
-function notFound(message: string, param: string): OpenAIError {
-  return new OpenAIError(404, 'not_found', message, 'invalid_request_error', {}, param);
+function notFound(message: string, param: string, code = 'response_not_found'): OpenAIError {
+  return new OpenAIError(404, code, message, 'invalid_request_error', {}, param);
 }
