@@ -14,7 +14,13 @@ describe('Responses bridge: faults', () => {
 
   beforeAll(async () => {
     up = await FakeUpstream.start();
-    router = await startRouter({ backends: [backend('ollama', up.url, { default: true, retries: 1, max_retry_delay_ms: 20, keepalive_ms: 40, stream_idle_timeout_ms: 300 })] });
+    router = await startRouter({
+      aliases: { steady: ['dead/m', 'ollama/m'] },
+      backends: [
+        backend('ollama', up.url, { default: true, retries: 1, max_retry_delay_ms: 20, keepalive_ms: 40, stream_idle_timeout_ms: 300 }),
+        backend('dead', 'http://127.0.0.1:9/v1', { retries: 0 }),
+      ],
+    });
     client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: ROUTER_KEY, maxRetries: 0 });
   });
   afterAll(async () => {
@@ -23,6 +29,7 @@ describe('Responses bridge: faults', () => {
   });
   beforeEach(() => {
     up.requests.length = 0;
+    up.aborted.length = 0;
   });
 
   it('answers a backend error before the first byte as OpenAI JSON with the backend status', async () => {
@@ -41,6 +48,33 @@ describe('Responses bridge: faults', () => {
     const response = await client.responses.create({ model: 'ollama/m', input: 'x' });
     expect(response.output_text).toBe('Second try.');
     expect(chatRequests(up)).toHaveLength(2);
+  });
+
+  it('falls back to the next target of an alias when the first is unreachable', async () => {
+    scriptChat(up, [{ text: 'From the fallback.' }]);
+    const stream = client.responses.stream({ model: 'steady', input: 'x' });
+    const final = await stream.finalResponse();
+    expect(final.output_text).toBe('From the fallback.');
+    expect(final.model).toBe('steady');
+  });
+
+  it('aborts the backend request when the client leaves mid-stream', async () => {
+    up.handle(async (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 200 && !res.destroyed; i++) {
+        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: req.body.model, choices: [{ index: 0, delta: { content: `w${i} ` }, finish_reason: null }] })}\n\n`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      res.end();
+    });
+    const abort = new AbortController();
+    const res = await fetch(`${router.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${ROUTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'ollama/m', input: 'x', stream: true }), signal: abort.signal });
+    const reader = res.body!.getReader();
+    let seen = '';
+    while (!seen.includes('response.output_text.delta')) seen += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    for (let i = 0; i < 100 && up.aborted.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(up.aborted).toHaveLength(1);
   });
 
   it('keeps a slow-starting stream alive with comments the SDK ignores', async () => {
