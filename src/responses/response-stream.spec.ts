@@ -120,6 +120,17 @@ describe('ResponseStreamTranslator', () => {
     expect(output[0].call_id).not.toBe(output[1].call_id);
   });
 
+  it('keeps apart the calls of a whole message sent as one chunk without indexes', () => {
+    const calls = [
+      { id: 'c1', type: 'function', function: { name: 'a', arguments: '{"x":1}' } },
+      { id: 'c2', type: 'function', function: { name: 'b', arguments: '{"y":2}' } },
+    ];
+    const whole = delta({ role: 'assistant', content: null, tool_calls: calls }, 'tool_calls');
+    const { events } = translate([whole], 'end', [{ type: 'function', name: 'a' }, { type: 'function', name: 'b' }]);
+    expectWellFormed(events);
+    expect(events[events.length - 1].response.output.map((i: Event) => [i.call_id, i.name, i.arguments])).toEqual([['c1', 'a', '{"x":1}'], ['c2', 'b', '{"y":2}']]);
+  });
+
   it('streams a custom tool call as its raw input, even with arguments split inside escapes', () => {
     const pieces = ['{"in', 'put": "*** Begin Patch\\', 'n*** Update File: a.ts\\n+caf\\u00', 'e9 \\"ok\\" \\ud83d', '\\ude00\\n*** End Patch"}'];
     const { events } = translate(

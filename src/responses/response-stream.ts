@@ -67,7 +67,7 @@ export class ResponseStreamTranslator {
       const reasoning = reasoningText(delta);
       if (reasoning) out += this.append('reasoning', reasoning);
       if (typeof delta.content === 'string' && delta.content !== '') out += this.append('message', delta.content);
-      if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) if (isObject(call)) out += this.toolDelta(call);
+      if (Array.isArray(delta.tool_calls)) delta.tool_calls.forEach((call, i) => (out += isObject(call) ? this.toolDelta(call, i) : ''));
     }
     if (choice && choice.finish_reason !== null && choice.finish_reason !== undefined) {
       this.finishReason = choice.finish_reason;
@@ -136,8 +136,9 @@ export class ResponseStreamTranslator {
     );
   }
 
-  private toolDelta(call: JsonObject): string {
-    const index = typeof call.index === 'number' ? call.index : 0;
+  /** `position`: the call's place in this chunk, for chunks made from a whole message (no `index`). */
+  private toolDelta(call: JsonObject, position: number): string {
+    const index = typeof call.index === 'number' ? call.index : position;
     const fn = isObject(call.function) ? call.function : {};
     let out = '';
     let tool = this.tools.get(index);
