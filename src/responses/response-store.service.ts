@@ -28,7 +28,10 @@ export class ResponseStoreService {
 
   async save(record: StoredResponse): Promise<void> {
     const text = JSON.stringify(record);
-    const { ttlSeconds } = this.configService.current.responsesStore;
+    const bytes = Buffer.byteLength(text);
+    const { ttlSeconds, maxBytes } = this.configService.current.responsesStore;
+    // A conversation larger than the whole budget is not kept anywhere (Redis included).
+    if (bytes > maxBytes) return;
     const client = this.redis.isUp ? this.redis.client : undefined;
     if (client) {
       try {
@@ -40,7 +43,7 @@ export class ResponseStoreService {
         this.logger.warn(`could not store response in Redis (${(err as Error).message}): kept in memory`);
       }
     }
-    this.memory.save(record, Buffer.byteLength(text));
+    this.memory.save(record, bytes);
   }
 
   /** The stored response `id` if `key` created it. */
