@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { FakeUpstream, json, sse } from './fake-upstream';
 import { anthropicEvents as events, chunk, usageChunk } from './messages-sse';
+import { waitFor } from './ops-spawn';
 import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
 // A recorded Claude Code turn replayed end to end through a chat-only backend, and a backend that speaks
@@ -107,16 +108,17 @@ describe('messages: a Claude Code turn, and native Messages backends', () => {
     expect(Object.keys(sent.headers).filter((h) => h.startsWith('anthropic') || h === 'x-api-key')).toEqual([]);
     expect(sent.rawBody + JSON.stringify(sent.headers)).not.toContain(ROUTER_KEY);
 
-    // Usage is recorded when the response has closed: poll briefly for it.
+    // Usage and metrics are recorded when the response has closed: poll briefly for them.
+    const get = (path: string) => fetch(`${router.url}${path}`, { headers: { Authorization: `Bearer ${ROUTER_KEY}` } });
     let rows: { model: string; total_tokens: number }[] = [];
-    for (let i = 0; i < 50 && !rows.some((r) => r.model === 'claude-sonnet-4-5-20250929'); i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 20));
-      const usage = (await (await fetch(`${router.url}/v1/usage`, { headers: { Authorization: `Bearer ${ROUTER_KEY}` } })).json()) as {
-        windows: { data: { model: string; total_tokens: number }[] }[];
-      };
-      rows = usage.windows[0].data;
-    }
+    await waitFor(async () => {
+      rows = ((await (await get('/v1/usage')).json()) as { windows: { data: typeof rows }[] }).windows[0].data;
+      return rows.length > 0;
+    }, 5_000);
     expect(rows).toContainEqual(expect.objectContaining({ model: 'claude-sonnet-4-5-20250929', total_tokens: 4285 }));
+    const metrics = await (await get('/metrics')).text();
+    expect(metrics).toMatch(/llmrouter_prompt_tokens_total\{[^}]*backend="chat"[^}]*model="claude-sonnet-4-5-20250929"[^}]*\} 4200/);
+    expect(metrics).toMatch(/llmrouter_requests_total\{[^}]*backend="chat"[^}]*model="claude-sonnet-4-5-20250929"[^}]*status="200"[^}]*\} 1/);
   });
 
   describe('a backend that serves the Messages API itself', () => {
