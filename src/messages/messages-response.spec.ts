@@ -66,6 +66,11 @@ describe('chatToMessage', () => {
     expect(message.content).toEqual([{ type: 'tool_use', id: 'c', name: 'ls', input: {} }]);
   });
 
+  it('reads content given as an array of text parts', () => {
+    const message = chatToMessage(completion({ content: [{ type: 'text', text: 'Hello ' }, { type: 'text', text: 'world' }] }, 'stop'), answer);
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello world', citations: null }]);
+  });
+
   it('survives an answer with no choices', () => {
     expect(chatToMessage({ choices: [] }, answer)).toMatchObject({ content: [], stop_reason: 'end_turn', usage: { input_tokens: 0, output_tokens: 0 } });
   });

@@ -70,6 +70,13 @@ export function reasoningOf(messageOrDelta: JsonObject): string | undefined {
   return typeof r === 'string' && r !== '' ? r : undefined;
 }
 
+/** The text of a chat message or delta: a string, or (Mistral and a few others) an array of text parts. */
+export function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part) => (isObject(part) && part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
+}
+
 /** A non-streamed chat.completion as an Anthropic Message. */
 export function chatToMessage(chat: unknown, answer: MessagesAnswerContext): JsonObject {
   const completion = isObject(chat) ? chat : {};
@@ -78,7 +85,8 @@ export function chatToMessage(chat: unknown, answer: MessagesAnswerContext): Jso
   const content: JsonObject[] = [];
   const reasoning = reasoningOf(message);
   if (reasoning) content.push({ type: 'thinking', thinking: reasoning, signature: '' });
-  if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content, citations: null });
+  const text = textOf(message.content);
+  if (text !== '') content.push({ type: 'text', text, citations: null });
   const toolCalls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isObject) : [];
   for (const call of toolCalls) {
     const fn = isObject(call.function) ? call.function : {};

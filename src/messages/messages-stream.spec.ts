@@ -164,6 +164,12 @@ describe('MessagesStreamTranslator', () => {
       [{ type: 'tool_use', id: 't', name: 'ls', input: {} }, { type: 'text', text: 'and more' }],
       { stop_reason: 'tool_use' },
     ],
+    [
+      'content sent as arrays of text parts',
+      [c({ content: [{ type: 'text', text: 'Bon' }] }), c({ content: [{ type: 'text', text: 'jour' }] }, 'stop')],
+      [{ type: 'text', text: 'Bonjour' }],
+      { stop_reason: 'end_turn' },
+    ],
     ['a length stop', [c({ content: 'cut' }), c({}, 'length')], [{ type: 'text', text: 'cut' }], { stop_reason: 'max_tokens' }],
     [
       'vLLM naming the stop sequence it matched',

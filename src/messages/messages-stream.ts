@@ -7,6 +7,7 @@ import {
   newToolUseId,
   reasoningOf,
   stopReasonFor,
+  textOf,
   type AnthropicUsage,
   type MessagesAnswerContext,
 } from './messages-response';
@@ -56,7 +57,8 @@ export class MessagesStreamTranslator implements StreamTranslator {
     const delta = isObject(choice.delta) ? choice.delta : {};
     const reasoning = reasoningOf(delta);
     if (reasoning) out += this.blockDelta('thinking', { type: 'thinking_delta', thinking: reasoning });
-    if (typeof delta.content === 'string' && delta.content !== '') out += this.blockDelta('text', { type: 'text_delta', text: delta.content });
+    const text = textOf(delta.content);
+    if (text !== '') out += this.blockDelta('text', { type: 'text_delta', text });
     if (Array.isArray(delta.tool_calls)) {
       delta.tool_calls.forEach((call, position) => {
         if (isObject(call)) out += this.toolCallDelta(call, position);
