@@ -39,6 +39,13 @@ describe('countInputTokens', () => {
     expect(countInputTokens(user('a <|endoftext|> b'))).toBeGreaterThan(0);
   });
 
+  it('refuses, as a 400, tool input nested deeper than JSON.stringify can walk', () => {
+    let input: Record<string, unknown> = {};
+    for (let i = 0; i < 20000; i++) input = { a: input };
+    const body = { model: 'm', messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input }] }] };
+    expect(() => countInputTokens(body)).toThrow(expect.objectContaining({ status: 400, message: expect.stringContaining('nested too deeply') }));
+  });
+
   it('refuses a body that is not a Messages request', () => {
     expect(() => countInputTokens({ model: 'm', messages: 'hi' })).toThrow(OpenAIError);
   });

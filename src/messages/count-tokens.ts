@@ -1,7 +1,7 @@
 import { countTokens as countTextTokens } from 'gpt-tokenizer';
 import type { JsonObject } from '../common/proxy-context';
 import { isObject } from '../transform/request-transforms';
-import { messagesToChat } from './messages-request';
+import { messagesToChat, withinDepth } from './messages-request';
 
 // POST /v1/messages/count_tokens, answered locally: the request goes through the same conversion as a
 // real one (so it is checked the same way), then its text is counted with OpenAI's o200k_base
@@ -15,6 +15,10 @@ const IMAGE_TOKENS = 1600;
 const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 export function countInputTokens(body: JsonObject): number {
+  return withinDepth(() => count(body));
+}
+
+function count(body: JsonObject): number {
   const chat = messagesToChat({ ...body, max_tokens: 1, stream: false });
   let tokens = 0;
   for (const message of chat.messages as JsonObject[]) {

@@ -30,6 +30,20 @@ function reasoningEffortOf(body: JsonObject): 'low' | 'medium' | 'high' | undefi
 }
 
 export function messagesToChat(body: JsonObject): JsonObject {
+  return withinDepth(() => convert(body));
+}
+
+/** JSON.parse accepts nesting that JSON.stringify cannot walk back (call stack exceeded): that is the caller's 400. */
+export function withinDepth<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof RangeError) throw badRequest('The request body is nested too deeply.', 'invalid_body');
+    throw error;
+  }
+}
+
+function convert(body: JsonObject): JsonObject {
   if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1) {
     throw badRequest('max_tokens: a positive integer is required.', 'invalid_request', 'max_tokens');
   }
