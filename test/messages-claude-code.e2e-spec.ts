@@ -121,6 +121,29 @@ describe('messages: a Claude Code turn, and native Messages backends', () => {
     expect(metrics).toMatch(/llmrouter_requests_total\{[^}]*backend="chat"[^}]*model="claude-sonnet-4-5-20250929"[^}]*status="200"[^}]*\} 1/);
   });
 
+  it('counts the tokens of the recorded turn locally, on both paths', async () => {
+    const before = chat.requests.length + anthropic.requests.length;
+    const { model, messages, system, tools, thinking } = fixture.body;
+    const counts: number[] = [];
+    for (const path of ['/v1/messages/count_tokens?beta=true', '/messages/count_tokens']) {
+      const res = await fetch(`${router.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...fixture.headers, 'x-api-key': ROUTER_KEY },
+        body: JSON.stringify({ model, messages, system, tools, thinking }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { input_tokens: number };
+      expect(Object.keys(body)).toEqual(['input_tokens']);
+      counts.push(body.input_tokens);
+    }
+    expect(counts[0]).toBe(counts[1]);
+    // More than the tool definitions' JSON alone would be at one token per 8 characters, less than one per character.
+    const toolChars = JSON.stringify(tools).length;
+    expect(counts[0]).toBeGreaterThan(toolChars / 8);
+    expect(counts[0]).toBeLessThan(JSON.stringify(fixture.body).length);
+    expect(chat.requests.length + anthropic.requests.length).toBe(before);
+  });
+
   describe('a backend that serves the Messages API itself', () => {
     const anthropicAnswer = {
       id: 'msg_native_1',
