@@ -14,6 +14,7 @@ interface Answer {
   body: Buffer;
 }
 
+const TEAM_KEY = 'team_fuzz_key_0123456789abcdef';
 let router: RunningRouter;
 let fake: FakeUpstream;
 let port: number;
@@ -23,10 +24,11 @@ beforeAll(async () => {
   fake = await FakeUpstream.start();
   router = await startRouter({
     max_request_bytes: 2 * 1024 * 1024,
+    api_keys: [{ name: 'team', key_env: 'FUZZ_TEAM_KEY' }],
     backend_defaults: { retries: 0 },
     aliases: { fast: ['local/a', 'local/b'] },
     backends: [backend('local', fake.url, { default: true, role_rewrites: { developer: 'system' }, unsupported_params: ['seed'] })],
-  });
+  }, { FUZZ_TEAM_KEY: TEAM_KEY });
   port = Number(new URL(router.url).port);
 });
 afterAll(async () => {
@@ -105,6 +107,56 @@ const chatLike = fc
   )
   .map((o) => JSON.stringify(o));
 
+/** Strings that break naive code: lone surrogates, control characters, NUL, line breaks, very long. */
+const LONG = 'x'.repeat(300);
+const hostileString: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('\ud800', '\udfff', 'a\ud800b', '\udc00\ud800', '\u0000', '\u0000\u0000', '\r\nx-evil: 1', '\u001b[31m', '\u2028\u2029', '\ufeff', '\uffff', '\u0085', '%', '%E0%A4%A', '"}\\'),
+  fc.string({ unit: fc.constantFrom('\ud800', '\udbff', '\udc00', '\u0000', '\u0007', '\n', '\r', '\t', '\u007f', '\u0085', 'a', '/', 'é', '😀'), maxLength: 40 }),
+  fc.constantFrom(LONG, '\ud800'.repeat(300), '\u0000'.repeat(257), 'local/'.padEnd(256, 'm'), 'local/'.padEnd(257, 'm'), 'm'.repeat(20_000)),
+);
+/** A hostile string, alone or after a real prefix or alias so that it reaches routing, headers and logs. */
+const hostileModel = fc.tuple(fc.constantFrom('', 'local/', 'fast', 'nope/'), hostileString).map(([prefix, s]) => prefix + s);
+/** Nesting deep enough to break recursive walkers, shallow enough to stay well under max_request_bytes. */
+const deepValue = fc.constantFrom(1_000, 20_000).chain((depth) =>
+  fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}"\\ud800"${'}'.repeat(depth)}`),
+);
+
+/** Every field the router reads, each one possibly hostile: chat bodies and Responses-shaped (Cursor) bodies. */
+const hostileBody: fc.Arbitrary<string> = fc
+  .record({
+    model: fc.oneof(hostileModel, fc.constantFrom('local/m', 'fast')),
+    role: fc.oneof(hostileString, fc.constantFrom('user', 'developer', 'system', 'tool')),
+    content: hostileString,
+    instructions: hostileString,
+    effort: hostileString,
+    format: hostileString,
+    toolName: hostileString,
+    toolChoice: hostileString,
+    deep: deepValue,
+    deepField: fc.constantFrom('messages', 'content', 'tools', 'tool_choice', 'input', 'instructions', 'stream_options', 'text', 'reasoning', 'seed', 'model'),
+    shape: fc.constantFrom('chat', 'responses'),
+    stream: fc.boolean(),
+  })
+  .map((f) => {
+    const body: Record<string, unknown> = { model: f.model, stream: f.stream, seed: f.content };
+    if (f.shape === 'chat') {
+      body.messages = [{ role: f.role, content: f.content }, { role: 'user', content: [{ type: 'text', text: f.content }] }];
+      body.tools = [{ type: 'function', function: { name: f.toolName, parameters: { type: 'object', description: f.content } } }];
+      body.tool_choice = f.toolChoice;
+    } else {
+      body.input = [{ role: f.role, content: f.content }, { type: 'function_call_output', call_id: f.toolName, output: f.content }];
+      body.instructions = f.instructions;
+      body.reasoning = { effort: f.effort };
+      body.text = { format: { type: f.format, name: f.toolName } };
+      body.tools = [{ type: 'function', name: f.toolName, parameters: {} }];
+    }
+    if (f.stream) body.stream_options = { include_usage: true };
+    const text = JSON.stringify(body);
+    // The deep value replaces one field (the last duplicate key wins), written by hand: JSON.stringify
+    // would blow the stack building it.
+    return `${text.slice(0, -1)},${JSON.stringify(f.deepField)}:${f.deep}}`;
+  });
+
 describe('fuzzed input', () => {
   it('answers generated JSON bodies (wrong types, odd keys, duplicates) with a proxied answer or an OpenAI-style error', async () => {
     await fc.assert(
@@ -113,6 +165,29 @@ describe('fuzzed input', () => {
       }),
       { numRuns: 1500 },
     );
+    await expectStillServing();
+  });
+
+  it('answers hostile strings (lone surrogates, control characters, NUL, very long, deep nesting) in every field without a 5xx', async () => {
+    const started = Date.now();
+    await fc.assert(
+      fc.asyncProperty(hostileBody, fc.boolean(), async (text, teamKey) => {
+        const answer = await post(text, teamKey ? { Authorization: `Bearer ${TEAM_KEY}` } : {});
+        expectWellFormed(answer, text.slice(0, 200));
+        const model = (JSON.parse(text.length < 100_000 ? text : '{}') as { model?: unknown }).model;
+        if (typeof model === 'string' && model.length > 256) {
+          expect(answer.status).toBe(400);
+          expect(JSON.parse(answer.body.toString()).error.message).toContain('256');
+        }
+      }),
+      { numRuns: 400, interruptAfterTimeLimit: 60_000 },
+    );
+    expect(Date.now() - started).toBeLessThan(90_000);
+    // What those requests left behind must still be readable: metrics, usage, models.
+    for (const path of ['/metrics', '/v1/usage', '/v1/models']) {
+      const answer = await send('GET', path, auth);
+      expect(answer.status).toBe(200);
+    }
     await expectStillServing();
   });
 

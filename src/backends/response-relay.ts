@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Response } from 'express';
+import { wellFormed } from '../common/client-text';
 import { SseMonitor, sseErrorEvent } from './sse-monitor';
 
 // Copies an upstream response to the client: the status, the headers worth keeping, and the body byte
@@ -33,7 +34,7 @@ export function relayHeaders(upstream: IncomingHttpHeaders | Record<string, unkn
  * cut to a length every HTTP client accepts.
  */
 export function headerSafe(value: string, maxLength = 512): string {
-  const safe = /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+  const safe = /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(wellFormed(value));
   return safe.length <= maxLength ? safe : `${safe.slice(0, maxLength)}...`;
 }
 

@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import { printable } from '../common/client-text';
 import { RequestEventsService } from '../common/request-events.service';
 import type { RouterRequest } from '../common/proxy-context';
 import type { Response } from 'express';
@@ -22,9 +23,10 @@ export class RequestLogService implements OnModuleInit {
       key: req.apiKeyName,
       method: req.method,
       path: req.path,
-      model: ctx?.requestedModel,
+      // Client text: no terminal escapes or line breaks in a pretty log, no lone surrogates in JSON lines.
+      model: ctx && printable(ctx.requestedModel),
       backend: o?.backend,
-      upstream_model: o?.upstreamModel,
+      upstream_model: o?.upstreamModel && printable(o.upstreamModel),
       status,
       error_code: o?.errorCode,
       stream: ctx?.stream,
