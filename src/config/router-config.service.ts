@@ -24,6 +24,7 @@ export interface ConfigOverrides {
   port?: number;
   host?: string;
   workers?: number | 'auto';
+  apiKeyEnv?: string;
 }
 
 /** Applies the command line's values over a freshly loaded config. */
@@ -32,6 +33,7 @@ export function withOverrides(loaded: LoadedConfig, overrides: ConfigOverrides):
   if (overrides.port !== undefined) config.port = overrides.port;
   if (overrides.host !== undefined) config.host = overrides.host;
   if (overrides.workers !== undefined) config.workers = overrides.workers;
+  if (overrides.apiKeyEnv !== undefined) config.apiKeyEnv = overrides.apiKeyEnv;
   return { ...loaded, config };
 }
 
