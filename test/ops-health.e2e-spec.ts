@@ -1,6 +1,6 @@
 import { startBlackHole, type BlackHole } from './black-hole';
 import { defaultAnswer, FakeUpstream } from './fake-upstream';
-import { backend, RunningRouter, startRouter } from './router-harness';
+import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
 const BACKEND_KEY = 'sk-health-backend-key-5e6f';
 
@@ -99,5 +99,16 @@ describe('ops: health endpoints', () => {
     const again = Date.now();
     expect((await get(r, '/health/ready')).status).toBe(200);
     expect(Date.now() - again).toBeLessThan(1_000);
+  });
+
+  it('lists the other backends\' models within the 5 s list timeout when one backend is black-holed', async () => {
+    const r = await start([backend('main', primary.url, { default: true }), backend('hole', hole.url)]);
+    const started = Date.now();
+    const res = await fetch(`${r.url}/v1/models`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } });
+    // The pool's connect timeout is 10 s; the list's own 5 s must bound the answer.
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(res.status).toBe(200);
+    const ids = ((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+    expect(ids).toEqual(primary.models.map((m) => `main/${m}`));
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ModelCatalogService } from '../backends/model-catalog.service';
 import { classifyUpstreamError } from '../backends/upstream-error';
+import { withDeadline } from '../common/deadline';
 import type { CompiledBackend } from '../config/compiled-config';
 
 export const PROBE_TIMEOUT_MS = 2_000;
@@ -55,18 +56,11 @@ export class BackendProbeService {
 
   private async probe(backend: CompiledBackend): Promise<BackendState> {
     if (backend.missingKeyEnv) return { status: 'down', reason: 'key_missing' };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error('probe timed out'), { name: 'TimeoutError' })), PROBE_TIMEOUT_MS);
-    });
     try {
-      // The request's own signal cannot stop a connect in progress: the race ends the probe on time.
-      await Promise.race([this.catalog.fetchIds(backend, PROBE_TIMEOUT_MS), timeout]);
+      await withDeadline(this.catalog.fetchIds(backend, PROBE_TIMEOUT_MS), PROBE_TIMEOUT_MS);
       return { status: 'up' };
     } catch (err) {
       return { status: 'down', reason: probeFailure(err) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
