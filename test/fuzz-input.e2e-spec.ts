@@ -122,7 +122,7 @@ const deepValue = fc.constantFrom(1_000, 20_000).chain((depth) =>
 );
 
 /** Every field the router reads, each one possibly hostile: chat bodies and Responses-shaped (Cursor) bodies. */
-const hostileBody: fc.Arbitrary<string> = fc
+const hostileBody: fc.Arbitrary<{ path: string; text: string }> = fc
   .record({
     model: fc.oneof(hostileModel, fc.constantFrom('local/m', 'fast')),
     role: fc.oneof(hostileString, fc.constantFrom('user', 'developer', 'system', 'tool')),
@@ -133,8 +133,9 @@ const hostileBody: fc.Arbitrary<string> = fc
     toolName: hostileString,
     toolChoice: hostileString,
     deep: deepValue,
-    deepField: fc.constantFrom('messages', 'content', 'tools', 'tool_choice', 'input', 'instructions', 'stream_options', 'text', 'reasoning', 'seed', 'model'),
+    deepField: fc.constantFrom('messages', 'content', 'tools', 'tool_choice', 'input', 'instructions', 'stream_options', 'text', 'reasoning', 'seed', 'model', 'previous_response_id', 'conversation', 'prompt'),
     shape: fc.constantFrom('chat', 'responses'),
+    responsesPath: fc.boolean(),
     stream: fc.boolean(),
   })
   .map((f) => {
@@ -148,13 +149,18 @@ const hostileBody: fc.Arbitrary<string> = fc
       body.instructions = f.instructions;
       body.reasoning = { effort: f.effort };
       body.text = { format: { type: f.format, name: f.toolName } };
-      body.tools = [{ type: 'function', name: f.toolName, parameters: {} }];
+      body.tools = [{ type: 'function', name: f.toolName, parameters: {} }, { type: 'custom', name: f.toolChoice }];
+      body.previous_response_id = f.toolChoice;
+      body.conversation = f.instructions;
+      body.prompt = { id: f.effort };
+      body.store = f.stream;
     }
     if (f.stream) body.stream_options = { include_usage: true };
     const text = JSON.stringify(body);
     // The deep value replaces one field (the last duplicate key wins), written by hand: JSON.stringify
     // would blow the stack building it.
-    return `${text.slice(0, -1)},${JSON.stringify(f.deepField)}:${f.deep}}`;
+    const path = f.shape === 'responses' && f.responsesPath ? '/v1/responses' : '/v1/chat/completions';
+    return { path, text: `${text.slice(0, -1)},${JSON.stringify(f.deepField)}:${f.deep}}` };
   });
 
 describe('fuzzed input', () => {
@@ -171,9 +177,10 @@ describe('fuzzed input', () => {
   it('answers hostile strings (lone surrogates, control characters, NUL, very long, deep nesting) in every field without a 5xx', async () => {
     const started = Date.now();
     await fc.assert(
-      fc.asyncProperty(hostileBody, fc.boolean(), async (text, teamKey) => {
-        const answer = await post(text, teamKey ? { Authorization: `Bearer ${TEAM_KEY}` } : {});
-        expectWellFormed(answer, text.slice(0, 200));
+      fc.asyncProperty(hostileBody, fc.boolean(), async ({ path, text }, teamKey) => {
+        const headers = { ...auth, 'content-type': 'application/json', ...(teamKey ? { Authorization: `Bearer ${TEAM_KEY}` } : {}) };
+        const answer = await send('POST', path, headers, Buffer.from(text));
+        expectWellFormed(answer, `${path} ${text.slice(0, 200)}`);
         const model = (JSON.parse(text.length < 100_000 ? text : '{}') as { model?: unknown }).model;
         if (typeof model === 'string' && model.length > 256) {
           expect(answer.status).toBe(400);
