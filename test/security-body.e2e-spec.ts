@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import OpenAI from 'openai';
 import { FakeUpstream } from './fake-upstream';
 import { auth, backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
@@ -85,6 +86,12 @@ describe('security: the key before the body', () => {
     expect(text.toLowerCase()).toContain('connection: close');
     expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).error.type).toBe('authentication_error');
     expect(serverRead).toBeLessThan(SMALL_BOUND);
+  });
+
+  it('still lets the openai SDK see an AuthenticationError for a wrong key with a large body', async () => {
+    const client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: 'sk-wrong-key', maxRetries: 0 });
+    const err = await client.chat.completions.create({ model: 'local/m', messages: [{ role: 'user', content: 'x'.repeat(2_000_000) }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it('does not parse the body of a caller without a key, on a proxied route or any other path', async () => {
