@@ -84,6 +84,7 @@ describe('ops: structured logs', () => {
       { model: 'fake/\u001b[2J\u0000x\ud800\nfake line', messages: [{ role: 'user', content: 'hi' }] },
       { headers: { 'x-request-id': 'ops-trace-odd-model' } },
     );
+    await fetch(`${router.url}/${'long-path/'.repeat(1_000)}`, { headers: { 'x-request-id': 'ops-trace-long-path' } });
     const missing = await fetch(`${router.url}/no/such/path`, { headers: { 'x-request-id': 'ops-trace-404' } });
     responseIds.missing = missing.headers.get('x-request-id');
     await fetch(`${router.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_KEY}` } });
@@ -143,6 +144,12 @@ describe('ops: structured logs', () => {
   it('logs a model with terminal escapes, NUL, lone surrogates or line breaks as printable text on one line', () => {
     expect(requestLine('ops-trace-odd-model')).toMatchObject({ model: 'fake/\ufffd[2J\ufffdx\ufffd\ufffdfake line', upstream_model: '\ufffd[2J\ufffdx\ufffd\ufffdfake line' });
     expect(router.stdout()).not.toContain('\u001b[2J');
+  });
+
+  it('logs at most 512 characters of a path', () => {
+    const path = String(requestLine('ops-trace-long-path')?.path);
+    expect(path.startsWith('/long-path/long-path/')).toBe(true);
+    expect(path.length).toBeLessThanOrEqual(513);
   });
 
   it("puts the request id on other lines about the request (a stream that broke midway)", () => {

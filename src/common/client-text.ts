@@ -13,3 +13,8 @@ export function wellFormed(value: string): string {
 export function printable(value: string): string {
   return wellFormed(value).replace(CONTROL, '\ufffd');
 }
+
+/** At most `max` characters, with an ellipsis when cut: client text in a log line stays a line. */
+export function clipped(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max)}…`;
+}
