@@ -140,8 +140,9 @@ function configuredModels(config: RouterConfig): string[] {
 }
 
 /**
- * A model answered 400/403/404/422 may not exist (unknown names get 404 from the router or the backend):
- * it gets no label place of its own, so random names cannot push real models into "other".
+ * A model answered with a 4xx other than 429 may not exist (unknown names get 404 from the router or the
+ * backend, 400 from some): it gets no label place of its own, so random names cannot push real models
+ * into "other".
  */
 function mayBeRealModel(status: number): boolean {
   return status < 400 || status === 429 || status >= 500;
