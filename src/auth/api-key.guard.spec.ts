@@ -1,4 +1,5 @@
-import { invalidKeyMessage, presentedKey, requestKey } from './api-key.guard';
+import { invalidKeyMessage } from './api-key.guard';
+import { presentedKey } from './presented-key';
 
 describe('presentedKey', () => {
   it.each([
@@ -12,13 +13,12 @@ describe('presentedKey', () => {
     ['', undefined],
     [undefined, undefined],
   ])('reads %j as %j', (header, key) => {
-    expect(presentedKey(header)).toBe(key);
+    expect(presentedKey({ headers: { authorization: header } })).toBe(key);
   });
 });
 
-describe('requestKey', () => {
+describe('presentedKey on the Anthropic Messages paths', () => {
   it.each([
-    ['a Bearer key on chat', '/v1/chat/completions', { authorization: 'Bearer abc' }, 'abc'],
     ['x-api-key on chat (not accepted there)', '/v1/chat/completions', { 'x-api-key': 'abc' }, undefined],
     ['x-api-key on messages', '/v1/messages', { 'x-api-key': 'abc' }, 'abc'],
     ['x-api-key on count_tokens without /v1, with a query', '/messages/count_tokens?beta=true', { 'x-api-key': ' abc ' }, 'abc'],
@@ -26,7 +26,7 @@ describe('requestKey', () => {
     ['both on messages: the Bearer key', '/v1/messages', { authorization: 'Bearer abc', 'x-api-key': 'other' }, 'abc'],
     ['an empty x-api-key', '/v1/messages', { 'x-api-key': '' }, undefined],
   ])('reads %s', (_what, url, headers, key) => {
-    expect(requestKey({ url, headers })).toBe(key);
+    expect(presentedKey({ url, headers })).toBe(key);
   });
 });
 

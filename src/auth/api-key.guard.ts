@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { OpenAIError } from '../common/openai-error';
@@ -7,13 +6,12 @@ import { RateLimitService } from '../team/rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
 import { isMessagesPath } from '../messages/messages-path';
 import { ClientKeyService } from './client-key.service';
+import { presentedKey } from './presented-key';
 import { IS_PUBLIC } from './public.decorator';
-
-const BEARER = /^bearer\s+(.+)$/i;
 
 /**
  * Global guard: every route needs `Authorization: Bearer <key>` unless it is marked @Public(); the
- * Anthropic Messages paths also take the key as `x-api-key`, as Anthropic clients send it.
+ * Anthropic Messages paths also take the key as `x-api-key` (see presentedKey).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -27,12 +25,12 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.get<boolean>(IS_PUBLIC, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
-    const presented = requestKey(req);
+    const presented = presentedKey(req);
     if (presented === undefined) {
-      const how = isMessagesPath(req.originalUrl ?? req.url) ? '"x-api-key: <your LLM-router key>" or ' : '';
+      const how = isMessagesPath(req.url) ? '"x-api-key: <your LLM-router key>" or ' : '';
       throw new OpenAIError(401, 'missing_api_key', `Missing API key: send ${how}"Authorization: Bearer <your LLM-router key>".`);
     }
-    const key = this.keys.find(presented);
+    const key = this.keys.forRequest(req);
     if (!key) {
       // Only wrong keys count against the address: a valid key is accepted even from a limited one.
       const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -42,20 +40,6 @@ export class ApiKeyGuard implements CanActivate {
     req.apiKeyName = key.name;
     return true;
   }
-}
-
-/** The key a request presents: a Bearer token, or on the Messages paths also an `x-api-key` header. */
-export function requestKey(req: { headers: IncomingHttpHeaders; url?: string; originalUrl?: string }): string | undefined {
-  const bearer = presentedKey(req.headers.authorization);
-  if (bearer !== undefined || !isMessagesPath(req.originalUrl ?? req.url)) return bearer;
-  const apiKey = req.headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
-}
-
-export function presentedKey(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const match = BEARER.exec(header.trim());
-  return match ? match[1].trim() : undefined;
 }
 
 /** Never echoes the key; only says which kind of key it looks like when it is a provider's. */

@@ -1,0 +1,28 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { isMessagesPath } from '../messages/messages-path';
+
+const BEARER = /^bearer\s+(.+)$/i;
+
+/** What presentedKey needs of a request: Express's and Node's requests both fit. */
+export interface KeyCarrier {
+  headers: IncomingHttpHeaders;
+  url?: string;
+}
+
+/**
+ * The key a request presents, or undefined. The one place that reads it: ApiKeyGuard (the answer),
+ * the body parser (which reads no body for a request without an accepted key) and MetricsKeyGuard.
+ */
+export function presentedKey(req: KeyCarrier): string | undefined {
+  const bearer = bearerToken(req.headers.authorization);
+  if (bearer !== undefined || !isMessagesPath(req.url)) return bearer;
+  // Anthropic clients (Claude Code's ANTHROPIC_API_KEY) send the key as x-api-key: accepted on their paths only.
+  const apiKey = req.headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = BEARER.exec(header.trim());
+  return match ? match[1].trim() : undefined;
+}
