@@ -122,8 +122,13 @@ export class MessagesStreamTranslator implements StreamTranslator {
    */
   private toolCallDelta(delta: JsonObject, position: number): string {
     const index = typeof delta.index === 'number' ? delta.index : position;
+    const fn = isObject(delta.function) ? delta.function : {};
+    // Arguments are a JSON string in chat; a few backends send the object itself.
+    const args = typeof fn.arguments === 'string' ? fn.arguments : isObject(fn.arguments) ? JSON.stringify(fn.arguments) : '';
     let out = '';
-    for (const [other, call] of this.calls) if (other !== index && call.state === 'pending') out += this.flushCall(other);
+    // Arguments of this call mean the others that had started theirs are done. A call with nothing but
+    // its head yet waits: backends may send every head first and the arguments after.
+    if (args !== '') for (const [other, call] of this.calls) if (other !== index && call.state === 'pending' && call.args !== '') out += this.flushCall(other);
     let call = this.calls.get(index);
     if (!call) {
       call = { name: '', args: '', state: 'pending' };
@@ -131,9 +136,6 @@ export class MessagesStreamTranslator implements StreamTranslator {
     }
     // Interleaved arguments for a call whose block already closed cannot be sent in order: ignored.
     if (call.state === 'closed') return out;
-    const fn = isObject(delta.function) ? delta.function : {};
-    // Arguments are a JSON string in chat; a few backends send the object itself.
-    const args = typeof fn.arguments === 'string' ? fn.arguments : isObject(fn.arguments) ? JSON.stringify(fn.arguments) : '';
     if (call.state === 'open') {
       if (args === '') return out;
       return out + sseEvent('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta: { type: 'input_json_delta', partial_json: args } });

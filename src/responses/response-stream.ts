@@ -143,7 +143,8 @@ export class ResponseStreamTranslator {
     let out = '';
     let tool = this.tools.get(index);
     if (!tool) {
-      if (this.open?.kind !== 'tool') out += this.closeAll();
+      // Text or reasoning ends where a call begins; other calls stay open (their arguments may follow).
+      if (this.open && this.open.kind !== 'tool') out += this.closeAll();
       tool = { kind: 'tool', index: -1, id: '', text: '', name: '', announced: false, custom: false };
       this.tools.set(index, tool);
     }
@@ -152,7 +153,8 @@ export class ResponseStreamTranslator {
       if (typeof call.id === 'string') tool.callId = joinPiece(tool.callId ?? '', call.id);
       if (typeof fn.name === 'string') tool.name = joinPiece(tool.name, fn.name);
     }
-    const args = typeof fn.arguments === 'string' ? fn.arguments : '';
+    // Arguments are a JSON string in chat; Ollama sends the object itself.
+    const args = typeof fn.arguments === 'string' ? fn.arguments : isObject(fn.arguments) ? JSON.stringify(fn.arguments) : '';
     tool.text += args;
     if (!tool.announced) {
       // Announced when the arguments start, which is after the whole name. A call without an id gets
