@@ -27,6 +27,11 @@ describe('chatJsonToResponse', () => {
     expect(Math.abs((response.created_at as number) - Date.now() / 1000)).toBeLessThan(5);
   });
 
+  it('reads content given as an array of text parts (Mistral) as the answer text', () => {
+    const response = chatJsonToResponse(chat({ content: [{ type: 'text', text: 'Bon' }, { type: 'text', text: 'jour' }] }), request());
+    expect(response.output).toMatchObject([{ type: 'message', content: [{ type: 'output_text', text: 'Bonjour' }] }]);
+  });
+
   it('puts reasoning first, then text, then one function_call per tool call', () => {
     const response = chatJsonToResponse(
       chat(

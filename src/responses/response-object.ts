@@ -128,6 +128,13 @@ export function reasoningText(message: JsonObject): string | undefined {
   return typeof text === 'string' ? text : undefined;
 }
 
+/** The text of chat content: a string, or (Mistral) an array whose text parts are joined. */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part) => (isObject(part) && part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
+}
+
 /** A chat.completion -> a Responses object. */
 export function chatJsonToResponse(chat: JsonObject, req: ResponseRequest): JsonObject {
   const choice = Array.isArray(chat.choices) && isObject(chat.choices[0]) ? chat.choices[0] : {};
@@ -137,7 +144,8 @@ export function chatJsonToResponse(chat: JsonObject, req: ResponseRequest): Json
   const reasoning = reasoningText(message);
   if (reasoning) output.push(reasoningItem(newId('rs'), reasoning));
   const content: JsonObject[] = [];
-  if (typeof message.content === 'string' && message.content !== '') content.push(textPart(message.content));
+  const text = contentText(message.content);
+  if (text !== '') content.push(textPart(text));
   if (typeof message.refusal === 'string' && message.refusal !== '') content.push({ type: 'refusal', refusal: message.refusal });
   if (content.length > 0) output.push(messageItem(newId('msg'), itemStatus, content));
   if (Array.isArray(message.tool_calls)) {

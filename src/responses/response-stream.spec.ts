@@ -187,6 +187,13 @@ describe('ResponseStreamTranslator', () => {
     expect(ofType(events, 'response.completed')).toHaveLength(0);
   });
 
+  it('streams content deltas given as arrays of text parts (Mistral) as output text', () => {
+    const { events, finished } = translate([delta({ content: [{ type: 'text', text: 'Bon' }] }), delta({ content: [{ type: 'text', text: 'jour' }] }), delta({}, 'stop')]);
+    expectWellFormed(events);
+    expect(ofType(events, 'response.output_text.delta').map((e) => e.delta)).toEqual(['Bon', 'jour']);
+    expect(finished[0].output).toMatchObject([{ type: 'message', content: [{ type: 'output_text', text: 'Bonjour' }] }]);
+  });
+
   it('completes an empty answer with no output items', () => {
     const { events } = translate([delta({ role: 'assistant' }, 'stop')]);
     expectWellFormed(events);

@@ -2,6 +2,7 @@ import type { JsonObject } from '../common/proxy-context';
 import { isObject } from '../transform/request-transforms';
 import { CustomInputDecoder } from './custom-input-decoder';
 import {
+  contentText,
   finish,
   messageItem,
   newId,
@@ -66,7 +67,8 @@ export class ResponseStreamTranslator {
     if (delta) {
       const reasoning = reasoningText(delta);
       if (reasoning) out += this.append('reasoning', reasoning);
-      if (typeof delta.content === 'string' && delta.content !== '') out += this.append('message', delta.content);
+      const text = contentText(delta.content);
+      if (text !== '') out += this.append('message', text);
       if (Array.isArray(delta.tool_calls)) delta.tool_calls.forEach((call, i) => (out += isObject(call) ? this.toolDelta(call, i) : ''));
     }
     if (choice && choice.finish_reason !== null && choice.finish_reason !== undefined) {
