@@ -198,6 +198,21 @@ describe('MessagesStreamTranslator', () => {
     expect(final).toMatchObject(message);
   });
 
+  it.each([
+    ['two objects run together', ['{"path":"a"}', '{"path":"b"}'], { path: 'a' }],
+    ['an object, then text', ['{"path":"a', '"} done'], { path: 'a' }],
+    ['an object whose string holds a brace and an escaped quote, then another', ['{"p":"a}\\"', 'b"}', '{"x":1}'], { p: 'a}"b' }],
+    ['null', ['null'], {}],
+    ['an array', ['[1,', '2]'], {}],
+    ['a string with braces', ['"{x}"'], {}],
+  ])('gives the SDK an object input when the model wrote %s as arguments', async (_what, pieces, input) => {
+    const chunks = [tc([{ index: 0, id: 'call_1', function: { name: 'Read', arguments: '' } }]), ...pieces.map((p) => tc([{ index: 0, function: { arguments: p } }])), c({}, 'tool_calls')];
+    const sse = translate(chunks);
+    checkOrder(events(sse));
+    const final = await sdkRead(sse);
+    expect(final.content).toEqual([{ type: 'tool_use', id: 'call_1', name: 'Read', input }]);
+  });
+
   it('gives a tool call without an id a toolu_ id', async () => {
     const final = await sdkRead(translate([tc([{ index: 0, function: { name: 'ls', arguments: '{}' } }])]));
     expect(final.content[0]).toMatchObject({ type: 'tool_use', name: 'ls' });

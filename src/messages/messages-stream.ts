@@ -11,6 +11,7 @@ import {
   type AnthropicUsage,
   type MessagesAnswerContext,
 } from './messages-response';
+import { ToolInputFilter } from './tool-input-filter';
 
 // Chat Completions stream chunks -> Anthropic Messages stream events. A small state machine that knows
 // nothing of HTTP: each chunk in gives the SSE text to send out. The order it guarantees is the one the
@@ -26,6 +27,7 @@ interface ToolCallState {
   /** Arguments received before the block could open. */
   args: string;
   state: 'pending' | 'open' | 'closed';
+  input: ToolInputFilter;
 }
 
 type OpenBlock = { kind: 'thinking' | 'text'; index: number } | { kind: 'tool'; index: number; call: number };
@@ -131,15 +133,12 @@ export class MessagesStreamTranslator implements StreamTranslator {
     if (args !== '') for (const [other, call] of this.calls) if (other !== index && call.state === 'pending' && call.args !== '') out += this.flushCall(other);
     let call = this.calls.get(index);
     if (!call) {
-      call = { name: '', args: '', state: 'pending' };
+      call = { name: '', args: '', state: 'pending', input: new ToolInputFilter() };
       this.calls.set(index, call);
     }
     // Interleaved arguments for a call whose block already closed cannot be sent in order: ignored.
     if (call.state === 'closed') return out;
-    if (call.state === 'open') {
-      if (args === '') return out;
-      return out + sseEvent('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta: { type: 'input_json_delta', partial_json: args } });
-    }
+    if (call.state === 'open') return out + this.inputDelta(call, args);
     if (typeof delta.id === 'string' && delta.id !== '' && call.id === undefined) call.id = delta.id;
     // Some backends repeat the whole name in every chunk, others send it in pieces.
     if (typeof fn.name === 'string' && fn.name !== '' && fn.name !== call.name) call.name += fn.name;
@@ -160,11 +159,15 @@ export class MessagesStreamTranslator implements StreamTranslator {
     call.state = 'open';
     this.sawToolUse = true;
     out += this.openBlock({ kind: 'tool', index: this.nextIndex, call: index }, { type: 'tool_use', id: call.id ?? newToolUseId(), name: call.name, input: {} });
-    if (call.args !== '') {
-      out += sseEvent('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta: { type: 'input_json_delta', partial_json: call.args } });
-      call.args = '';
-    }
+    out += this.inputDelta(call, call.args);
+    call.args = '';
     return out;
+  }
+
+  private inputDelta(call: ToolCallState, args: string): string {
+    const json = call.input.push(args);
+    if (json === '') return '';
+    return sseEvent('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta: { type: 'input_json_delta', partial_json: json } });
   }
 
   /** A pending call that can wait no longer: its whole block at once. */
