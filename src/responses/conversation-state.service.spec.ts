@@ -5,8 +5,8 @@ import { findItem, MemoryResponseStore, type StoredResponse } from './memory-res
 import type { ResponseStoreService } from './response-store.service';
 
 /** The store service's contract over a MemoryResponseStore (what it does without Redis). */
-function memoryStore(): ResponseStoreService {
-  const memory = new MemoryResponseStore(60_000, 1 << 20);
+function memoryStore(maxBytes = 1 << 20): ResponseStoreService {
+  const memory = new MemoryResponseStore(60_000, maxBytes);
   const get = async (id: string, key: string) => {
     const record = memory.get(id);
     return record?.key === key ? record : undefined;
@@ -54,6 +54,15 @@ describe('ConversationStateService', () => {
       { type: 'message', role: 'user', content: 'Who am I?' },
     ]);
     expect(body).toMatchObject({ input, instructions: 'Be brief.' });
+  });
+
+  it('continues a stored conversation longer than a function call can take arguments', async () => {
+    const big = new ConversationStateService(memoryStore(64 << 20));
+    const history = Array.from({ length: 200_000 }, (_, i) => ({ type: 'message', role: 'user', content: `turn ${i}` }));
+    await big.remember({ input: history }, 'alice', history, answer('resp_long', 'Done.'));
+    const { input } = await big.resolve({ previous_response_id: 'resp_long', input: 'And now?' }, 'alice');
+    expect(input).toHaveLength(200_002);
+    expect(input.at(-2)).toMatchObject({ id: 'msg_resp_long' });
   });
 
   it('replaces an item_reference by the stored item', async () => {

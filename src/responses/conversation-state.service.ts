@@ -24,7 +24,7 @@ export class ConversationStateService {
   constructor(private readonly store: ResponseStoreService) {}
 
   async resolve(body: JsonObject, key: string): Promise<ResolvedConversation> {
-    const history: JsonObject[] = [];
+    let history: JsonObject[] = [];
     const previousId = body.previous_response_id;
     if (typeof previousId === 'string' && previousId !== '') {
       const previous = await this.store.get(previousId, key);
@@ -35,7 +35,8 @@ export class ConversationStateService {
           'previous_response_not_found',
         );
       }
-      history.push(...previous.input, ...(previous.response.output as JsonObject[]));
+      // concat, not push(...items): a long conversation has more items than a call can take arguments.
+      history = previous.input.concat(previous.response.output as JsonObject[]);
     }
     const own = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : (body.input as JsonObject[]);
     const input = [...history];

@@ -111,6 +111,15 @@ describe('inputItemsToMessages', () => {
     ]);
   });
 
+  it('converts inputs longer than a function call can take arguments, calls merged into one turn', () => {
+    const turns = Array.from({ length: 200_000 }, (_, i) => ({ role: 'user', content: `turn ${i}` }));
+    const calls = Array.from({ length: 50_000 }, (_, i) => ({ type: 'function_call', call_id: `c${i}`, name: 'ls', arguments: '{}' }));
+    const { messages } = responsesToChat({ model: 'm', input: [...turns, ...calls] }) as { messages: Array<Record<string, any>> };
+    expect(messages).toHaveLength(200_001);
+    expect(messages[200_000].tool_calls).toHaveLength(50_000);
+    expect(messages[200_000].tool_calls[49_999]).toMatchObject({ id: 'c49999' });
+  });
+
   it('joins a call to the assistant text right before it, as one chat assistant turn', () => {
     const messages = inputItemsToMessages([
       { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Let me look.' }] },

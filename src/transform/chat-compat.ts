@@ -40,14 +40,15 @@ export function responsesToChat(body: JsonObject): JsonObject {
   const out: JsonObject = { ...body };
   for (const key of RESPONSES_ONLY_KEYS) delete out[key];
 
-  const messages: JsonObject[] = [];
+  // concat, not push(...items): an input may hold more items than a call can take arguments.
+  let messages: JsonObject[] = [];
   if (typeof body.instructions === 'string' && body.instructions !== '') {
     messages.push({ role: 'system', content: body.instructions });
   } else if (Array.isArray(body.instructions)) {
-    messages.push(...inputItemsToMessages(body.instructions));
+    messages = messages.concat(inputItemsToMessages(body.instructions));
   }
   if (typeof body.input === 'string') messages.push({ role: 'user', content: body.input });
-  else if (Array.isArray(body.input)) messages.push(...inputItemsToMessages(body.input));
+  else if (Array.isArray(body.input)) messages = messages.concat(inputItemsToMessages(body.input));
   out.messages = messages;
 
   const format = isObject(body.text) ? body.text.format : undefined;
@@ -81,7 +82,8 @@ export function inputItemsToMessages(items: readonly unknown[]): JsonObject[] {
         openAssistant = { role: 'assistant', content: null };
         messages.push(openAssistant);
       }
-      openAssistant.tool_calls = [...((openAssistant.tool_calls as unknown[] | undefined) ?? []), call];
+      // Our own message object: appended to in place (copying the list per call is quadratic).
+      ((openAssistant.tool_calls ??= []) as unknown[]).push(call);
       continue;
     }
     openAssistant = undefined;
