@@ -1,0 +1,116 @@
+// Small wrappers around uPlot: colours from the page's CSS variables (so light and dark mode both read
+// well), width from the container, and data updated in place on each refresh.
+'use strict';
+
+window.Charts = (() => {
+  const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const charts = new Map();
+
+  function axis(extra = {}) {
+    return { stroke: css('--muted'), grid: { stroke: css('--grid'), width: 1 }, ticks: { stroke: css('--grid'), width: 1 }, ...extra };
+  }
+
+  function countPoints(data) {
+    let n = 0;
+    for (let s = 1; s < data.length; s++) for (const v of data[s]) if (v !== null && v !== undefined) n++;
+    return n;
+  }
+
+  /** Creates the chart in `el` the first time, afterwards only swaps its data (unless the series changed). */
+  function draw(el, signature, makeOptions, data) {
+    el.dataset.points = String(countPoints(data));
+    let entry = charts.get(el);
+    if (entry && entry.signature === signature && entry.theme === theme()) {
+      entry.plot.setData(data);
+      return;
+    }
+    if (entry) entry.plot.destroy();
+    el.textContent = '';
+    const width = Math.max(240, el.clientWidth);
+    const plot = new uPlot({ width, height: Number(el.dataset.height || 180), ...makeOptions() }, data, el);
+    charts.set(el, { plot, signature, theme: theme() });
+  }
+
+  const dark = window.matchMedia('(prefers-color-scheme: dark)');
+  const theme = () => (dark.matches ? 'dark' : 'light');
+
+  function resizeAll() {
+    for (const [el, { plot }] of charts) {
+      if (!el.isConnected) {
+        plot.destroy();
+        charts.delete(el);
+        continue;
+      }
+      plot.setSize({ width: Math.max(240, el.clientWidth), height: plot.height });
+    }
+  }
+  let resizeTimer;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(resizeAll, 150);
+  });
+
+  const ms = (v) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${+v.toPrecision(3)} ms`);
+  const clock = (t) => new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+  /** TTFB p50/p95 (left axis) and router overhead p50 (right axis) per minute over the last hour. */
+  function latency(el, columns) {
+    const data = [columns.t, columns.ttfb_p50_ms, columns.ttfb_p95_ms, columns.overhead_p50_ms];
+    draw(el, 'latency', () => ({
+      legend: { live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true }, ms: { range: (u, min, max) => [0, Math.max(1, max ?? 1) * 1.1] }, oh: { range: (u, min, max) => [0, Math.max(0.5, max ?? 0.5) * 1.1] } },
+      series: [
+        { value: (u, t) => (t ? clock(t) : '') },
+        { label: 'TTFB p50', scale: 'ms', stroke: css('--c1'), width: 2, points: { show: true, size: 4 }, value: (u, v) => ms(v) },
+        { label: 'TTFB p95', scale: 'ms', stroke: css('--c2'), width: 2, points: { show: true, size: 4 }, value: (u, v) => ms(v) },
+        { label: 'Router overhead p50', scale: 'oh', stroke: css('--c3'), width: 1.5, dash: [4, 3], points: { show: true, size: 4 }, value: (u, v) => ms(v) },
+      ],
+      axes: [
+        axis({ values: (u, splits) => splits.map(clock) }),
+        axis({ scale: 'ms', size: 56, values: (u, splits) => splits.map(ms) }),
+        axis({ scale: 'oh', side: 1, size: 56, grid: { show: false }, values: (u, splits) => splits.map(ms) }),
+      ],
+    }), data);
+  }
+
+  /** One value per day for the last 7 days; `kind` 'bars' puts the series side by side. */
+  function daily(el, dayLabels, series, kind) {
+    const x = dayLabels.map((_, i) => i);
+    const data = [x, ...series.map((s) => s.values)];
+    const signature = `${kind}:${series.map((s) => s.label).join('|')}`;
+    const n = series.length;
+    draw(el, signature, () => ({
+      legend: { live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false, range: () => [-0.6, x.length - 0.4] }, y: { range: (u, min, max) => [0, Math.max(1, max ?? 1) * 1.1] } },
+      series: [
+        { value: (u, i) => dayLabels[i] ?? '' },
+        ...series.map((s, i) => ({
+          label: s.label,
+          stroke: css(`--c${(i % 6) + 1}`),
+          fill: kind === 'bars' ? css(`--c${(i % 6) + 1}`) : undefined,
+          width: kind === 'bars' ? 0 : 2,
+          points: { show: kind !== 'bars', size: 6 },
+          // Two bar series sit side by side: the first left of the day's tick, the second right of it.
+          paths: kind === 'bars' ? uPlot.paths.bars({ size: [0.38, 48], align: n === 2 ? (i === 0 ? 1 : -1) : 0 }) : undefined,
+          value: (u, v) => (v === null || v === undefined ? '–' : Number(v).toLocaleString()),
+        })),
+      ],
+      axes: [
+        axis({ splits: () => x, values: (u, splits) => splits.map((i) => dayLabels[i] ?? '') }),
+        axis({ size: 60, values: (u, splits) => splits.map((v) => compact(v)) }),
+      ],
+    }), data);
+  }
+
+  const compactFormat = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+  const compact = (v) => compactFormat.format(v);
+
+  // Colours change with the system theme: rebuild on the next refresh.
+  dark.addEventListener('change', () => {
+    for (const [, entry] of charts) entry.theme = null;
+  });
+
+  return { latency, daily, ms, compact };
+})();
