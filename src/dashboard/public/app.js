@@ -35,7 +35,11 @@
     $('#session').hidden = true;
     $('#sign-in-view').hidden = false;
     $('#sign-in-error').textContent = message || '';
-    $('#backend-list').replaceChildren();
+    // Nothing of the previous key's view stays in the page, not even hidden.
+    window.Charts.reset();
+    for (const id of ['#backend-list', '#usage-tiles', '#usage-keys', '#usage-models', '#models', '#request-list', '#usage-scope', '#who']) {
+      $(id).replaceChildren();
+    }
     $('#key').value = '';
     $('#key').focus();
   }

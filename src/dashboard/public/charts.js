@@ -26,29 +26,23 @@ window.Charts = (() => {
     }
     if (entry) entry.plot.destroy();
     el.textContent = '';
-    const width = Math.max(240, el.clientWidth);
-    const plot = new uPlot({ width, height: Number(el.dataset.height || 180), ...makeOptions() }, data, el);
+    const plot = new uPlot({ width: widthOf(el), height: Number(el.dataset.height || 180), ...makeOptions() }, data, el);
     charts.set(el, { plot, signature, theme: theme() });
+    resizes.observe(el);
   }
+
+  const widthOf = (el) => Math.max(200, Math.floor(el.clientWidth));
+
+  // A chart follows its box: window resizes, a phone turned sideways, a card squeezed by a new neighbour.
+  const resizes = new ResizeObserver((entries) => {
+    for (const { target } of entries) {
+      const entry = charts.get(target);
+      if (entry && entry.plot.width !== widthOf(target)) entry.plot.setSize({ width: widthOf(target), height: entry.plot.height });
+    }
+  });
 
   const dark = window.matchMedia('(prefers-color-scheme: dark)');
   const theme = () => (dark.matches ? 'dark' : 'light');
-
-  function resizeAll() {
-    for (const [el, { plot }] of charts) {
-      if (!el.isConnected) {
-        plot.destroy();
-        charts.delete(el);
-        continue;
-      }
-      plot.setSize({ width: Math.max(240, el.clientWidth), height: plot.height });
-    }
-  }
-  let resizeTimer;
-  window.addEventListener('resize', () => {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(resizeAll, 150);
-  });
 
   const ms = (v) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${+v.toPrecision(3)} ms`);
   const clock = (t) => new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -62,14 +56,14 @@ window.Charts = (() => {
       scales: { x: { time: true }, ms: { range: (u, min, max) => [0, Math.max(1, max ?? 1) * 1.1] }, oh: { range: (u, min, max) => [0, Math.max(0.5, max ?? 0.5) * 1.1] } },
       series: [
         { value: (u, t) => (t ? clock(t) : '') },
-        { label: 'TTFB p50', scale: 'ms', stroke: css('--c1'), width: 2, points: { show: true, size: 4 }, value: (u, v) => ms(v) },
-        { label: 'TTFB p95', scale: 'ms', stroke: css('--c2'), width: 2, points: { show: true, size: 4 }, value: (u, v) => ms(v) },
-        { label: 'Router overhead p50', scale: 'oh', stroke: css('--c3'), width: 1.5, dash: [4, 3], points: { show: true, size: 4 }, value: (u, v) => ms(v) },
+        { label: 'TTFB p50', scale: 'ms', stroke: css('--c1'), width: 2, points: { show: true, size: 6 }, value: (u, v) => ms(v) },
+        { label: 'TTFB p95', scale: 'ms', stroke: css('--c2'), width: 2, points: { show: true, size: 6 }, value: (u, v) => ms(v) },
+        { label: 'Router overhead p50', scale: 'oh', stroke: css('--c3'), width: 1.5, dash: [4, 3], points: { show: true, size: 6 }, value: (u, v) => ms(v) },
       ],
       axes: [
-        axis({ values: (u, splits) => splits.map(clock) }),
-        axis({ scale: 'ms', size: 56, values: (u, splits) => splits.map(ms) }),
-        axis({ scale: 'oh', side: 1, size: 56, grid: { show: false }, values: (u, splits) => splits.map(ms) }),
+        axis({ space: 80, values: (u, splits) => splits.map(clock) }),
+        axis({ scale: 'ms', size: 66, values: (u, splits) => splits.map(ms) }),
+        axis({ scale: 'oh', side: 1, size: 66, grid: { show: false }, values: (u, splits) => splits.map(ms) }),
       ],
     }), data);
   }
@@ -93,12 +87,13 @@ window.Charts = (() => {
           width: kind === 'bars' ? 0 : 2,
           points: { show: kind !== 'bars', size: 6 },
           // Two bar series sit side by side: the first left of the day's tick, the second right of it.
-          paths: kind === 'bars' ? uPlot.paths.bars({ size: [0.38, 48], align: n === 2 ? (i === 0 ? 1 : -1) : 0 }) : undefined,
+          paths: kind === 'bars' ? uPlot.paths.bars({ size: [0.38, 48], align: n === 2 ? (i === 0 ? -1 : 1) : 0 }) : undefined,
           value: (u, v) => (v === null || v === undefined ? '–' : Number(v).toLocaleString()),
         })),
       ],
       axes: [
-        axis({ splits: () => x, values: (u, splits) => splits.map((i) => dayLabels[i] ?? '') }),
+        // Every day labelled where there is room, every other day on a narrow screen.
+        axis({ splits: () => x, values: (u, splits) => splits.map((i) => (u.width < 460 && (x.length - 1 - i) % 2 ? '' : dayLabels[i] ?? '')) }),
         axis({ size: 60, values: (u, splits) => splits.map((v) => compact(v)) }),
       ],
     }), data);
@@ -112,5 +107,21 @@ window.Charts = (() => {
     for (const [, entry] of charts) entry.theme = null;
   });
 
-  return { latency, daily, ms, compact };
+  /** Removes the chart in `el`. */
+  function remove(el) {
+    const entry = charts.get(el);
+    if (!entry) return;
+    resizes.unobserve(el);
+    entry.plot.destroy();
+    charts.delete(el);
+    el.textContent = '';
+    delete el.dataset.points;
+  }
+
+  /** Removes every chart (on sign-out). */
+  function reset() {
+    for (const el of [...charts.keys()]) remove(el);
+  }
+
+  return { latency, daily, remove, reset, ms, compact };
 })();

@@ -48,16 +48,20 @@ window.Views = (() => {
         el('div', { class: 'pills' }, [status, circuit]),
       );
       const errorRate = b.error_rate === null ? '–' : `${(b.error_rate * 100).toFixed(b.error_rate < 0.1 ? 1 : 0)}%`;
-      const stat = (label, value) => [el('dt', { text: label }), el('dd', { text: value })];
+      const stat = (label, value) => el('div', { class: 'stat' }, [el('dt', { text: label }), el('dd', { text: value })]);
       card.querySelector('.stats').replaceChildren(
-        ...stat('In flight', num.format(b.in_flight)),
-        ...stat('Requests/min', num.format(b.requests_per_minute)),
-        ...stat(`Errors (${report.error_rate_minutes} min)`, errorRate),
-        ...stat('TTFB p50 now', ms(lastValue(b.series.ttfb_p50_ms))),
+        stat('In flight', num.format(b.in_flight)),
+        stat('Requests/min', num.format(b.requests_per_minute)),
+        stat(`Errors (${report.error_rate_minutes} min)`, errorRate),
+        stat('TTFB p50 now', ms(lastValue(b.series.ttfb_p50_ms))),
       );
       window.Charts.latency(card.querySelector('.chart'), b.series);
     }
-    for (const card of container.querySelectorAll('[data-backend]')) if (!seen.has(card.dataset.backend)) card.remove();
+    for (const card of container.querySelectorAll('[data-backend]')) {
+      if (seen.has(card.dataset.backend)) continue;
+      window.Charts.remove(card.querySelector('.chart'));
+      card.remove();
+    }
   }
 
   function lastValue(values) {
