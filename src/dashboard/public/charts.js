@@ -44,26 +44,43 @@ window.Charts = (() => {
   const dark = window.matchMedia('(prefers-color-scheme: dark)');
   const theme = () => (dark.matches ? 'dark' : 'light');
 
-  const ms = (v) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${+v.toPrecision(3)} ms`);
+  const ms = (v) => (v === null || v === undefined ? '–' : v >= 1000 ? `${+(v / 1000).toPrecision(3)} s` : `${+v.toPrecision(3)} ms`);
+  const isDecade = (v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+  const decadesOnly = (u, splits) => splits.map((v) => (isDecade(v) ? v : null));
   const clock = (t) => new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
-  /** TTFB p50/p95 (left axis) and router overhead p50 (right axis) per minute over the last hour. */
+  /** Whole powers of ten around the data: a log axis where 0.3 ms of overhead and 3 s of TTFB both read well. */
+  function decades(u, min, max) {
+    if (min === null || max === null || !(min > 0)) return [0.1, 1000];
+    const lo = 10 ** Math.floor(Math.log10(min));
+    const hi = 10 ** Math.ceil(Math.log10(max));
+    return [lo, hi > lo ? hi : lo * 10];
+  }
+
+  /** TTFB p50/p95 and the router's own overhead (p50) per minute over the last hour, on one log axis. */
   function latency(el, columns) {
     const data = [columns.t, columns.ttfb_p50_ms, columns.ttfb_p95_ms, columns.overhead_p50_ms];
     draw(el, 'latency', () => ({
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, ms: { range: (u, min, max) => [0, Math.max(1, max ?? 1) * 1.1] }, oh: { range: (u, min, max) => [0, Math.max(0.5, max ?? 0.5) * 1.1] } },
+      scales: { x: { time: true }, ms: { distr: 3, log: 10, range: decades } },
       series: [
         { value: (u, t) => (t ? clock(t) : '') },
         { label: 'TTFB p50', scale: 'ms', stroke: css('--c1'), width: 2, points: { show: true, size: 6 }, value: (u, v) => ms(v) },
         { label: 'TTFB p95', scale: 'ms', stroke: css('--c2'), width: 2, points: { show: true, size: 6 }, value: (u, v) => ms(v) },
-        { label: 'Router overhead p50', scale: 'oh', stroke: css('--c3'), width: 1.5, dash: [4, 3], points: { show: true, size: 6 }, value: (u, v) => ms(v) },
+        { label: 'Router overhead p50', scale: 'ms', stroke: css('--c3'), width: 1.5, dash: [4, 3], points: { show: true, size: 6 }, value: (u, v) => ms(v) },
       ],
       axes: [
         axis({ space: 80, values: (u, splits) => splits.map(clock) }),
-        axis({ scale: 'ms', size: 66, values: (u, splits) => splits.map(ms) }),
-        axis({ scale: 'oh', side: 1, size: 66, grid: { show: false }, values: (u, splits) => splits.map(ms) }),
+        // Grid lines and labels at 0.1 ms, 1 ms, 10 ms, …: the minor log splits only add noise.
+        axis({
+          scale: 'ms',
+          size: 66,
+          filter: decadesOnly,
+          grid: { stroke: css('--grid'), width: 1, filter: decadesOnly },
+          ticks: { stroke: css('--grid'), width: 1, filter: decadesOnly },
+          values: (u, splits) => splits.map((v) => (v === null ? '' : ms(v))),
+        }),
       ],
     }), data);
   }

@@ -37,7 +37,7 @@ window.Views = (() => {
         card = el('article', { class: 'card backend', 'data-backend': b.name }, [
           el('header', { class: 'card-head' }),
           el('dl', { class: 'stats' }),
-          el('div', { class: 'chart', 'data-height': '170', role: 'img', 'aria-label': `Time to first byte and router overhead of ${b.name} over the last hour` }),
+          el('div', { class: 'chart', 'data-height': '190', role: 'img', 'aria-label': `Time to first byte and router overhead of ${b.name} over the last hour` }),
         ]);
         container.append(card);
       }
