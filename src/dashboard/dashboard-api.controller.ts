@@ -38,12 +38,12 @@ export class DashboardApiController {
 
   @DashboardData()
   @Get('requests')
-  requests(@Viewer() viewer: DashboardViewer, @Query('errors') errors?: string): { capacity: number; data: RequestLine[] } {
+  requests(@Viewer() viewer: DashboardViewer, @Query('errors') errors?: string) {
     const errorsOnly = errors === '1' || errors === 'true';
-    const data = this.traffic.recent.newestFirst(
+    const lines = this.traffic.recent.newestFirst(
       RECENT_REQUESTS,
       (line) => (viewer.admin || line.key === viewer.keyName) && (!errorsOnly || line.status >= 400 || line.error_code !== null),
     );
-    return { capacity: RECENT_REQUESTS, data };
+    return { capacity: RECENT_REQUESTS, data: lines.map(({ at, ...line }: RequestLine) => ({ time: new Date(at).toISOString(), ...line })) };
   }
 }

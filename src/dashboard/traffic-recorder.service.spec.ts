@@ -13,9 +13,10 @@ function proxied(model: string, fill: (o: ProxyContext['outcome']) => void): Rou
 }
 
 describe('TrafficRecorderService', () => {
-  it('blames each backend for its own failures: a fallback that worked counts as a failure of the first only', () => {
+  it('blames each backend for its own failures, once per request: a fallback that worked counts against the first only', () => {
     const recorder = new TrafficRecorderService(new RequestEventsService());
     const req = proxied('fast', (o) => {
+      recordUpstreamError(o, 'ollama', 'refused');
       recordUpstreamError(o, 'ollama', 'refused');
       Object.assign(o, { backend: 'groq', status: 200, ttfbMs: 120, overheadMs: 0.4, promptTokens: 5, completionTokens: 2 });
     });
@@ -24,9 +25,15 @@ describe('TrafficRecorderService', () => {
     expect(recorder.seriesOf('groq')!.totals(1, now)).toEqual({ requests: 1, errors: 0 });
     expect(recorder.seriesOf('groq')!.points(now).at(-1)!.ttfb_p50_ms).toBeGreaterThan(100);
     expect(recorder.seriesOf('ollama')!.points(now).at(-1)!.ttfb_p50_ms).toBeNull();
-    expect(recorder.recent.newestFirst()).toEqual([
+    // The answering backend failing first (a retry on it succeeded) is one request with a failure.
+    recorder.record(proxied('fast', (o) => {
+      recordUpstreamError(o, 'groq', 'http_503');
+      Object.assign(o, { backend: 'groq', status: 200 });
+    }), res(200), 10, now);
+    expect(recorder.seriesOf('groq')!.totals(1, now)).toEqual({ requests: 2, errors: 1 });
+    expect(recorder.recent.newestFirst().slice(1)).toEqual([
       {
-        time: new Date(now).toISOString(),
+        at: now,
         key: 'alice',
         model: 'fast',
         backend: 'groq',

@@ -11,7 +11,8 @@ const NOT_RECORDED = /^\/(ui|health|metrics)(\/|$)/;
 
 /** One line of the recent-requests table: names, numbers and times only, never a body or a key. */
 export interface RequestLine {
-  time: string;
+  /** ms since the epoch (the API sends it as an ISO time). */
+  at: number;
   key: string | null;
   model: string | null;
   backend: string | null;
@@ -55,20 +56,18 @@ export class TrafficRecorderService implements OnModuleInit {
     // Proxied requests, and requests a guard refused for a known key (model not allowed, rate limited).
     if (!o && !(req.apiKeyName !== undefined && status >= 400 && !NOT_RECORDED.test(req.path))) return;
 
-    const failedOn = new Set(o?.upstreamErrorBackends ?? []);
-    const touched = new Set(failedOn);
-    if (o?.backend) touched.add(o.backend);
-    for (const name of touched) {
-      const final = name === o?.backend;
-      this.seriesFor(name).record(
-        { failed: failedOn.has(name), ttfbMs: final ? o?.ttfbMs : undefined, overheadMs: final ? o?.overheadMs : undefined },
-        now,
-      );
+    const failedOn = o?.upstreamErrorBackends;
+    if (o?.backend) {
+      this.seriesFor(o.backend).record({ failed: failedOn?.includes(o.backend) ?? false, ttfbMs: o.ttfbMs, overheadMs: o.overheadMs }, now);
     }
+    // Backends that failed this request before another one answered (or none did): once each.
+    failedOn?.forEach((name, i) => {
+      if (name !== o?.backend && failedOn.indexOf(name) === i) this.seriesFor(name).record({ failed: true }, now);
+    });
 
     const model = ctx?.requestedModel ?? (req.body as { model?: unknown } | undefined)?.model;
     this.recent.push({
-      time: new Date(now).toISOString(),
+      at: now,
       key: req.apiKeyName ?? null,
       model: typeof model === 'string' ? model.slice(0, MAX_MODEL_CHARS) : null,
       backend: o?.backend ?? o?.upstreamErrorBackends?.at(-1) ?? null,
