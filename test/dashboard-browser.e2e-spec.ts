@@ -42,6 +42,18 @@ describe('the dashboard in headless Chromium', () => {
     return res.status;
   };
 
+  /** Today's traffic, spread over both replicas, in small concurrent batches. */
+  const sendTraffic = async () => {
+    const plan: Array<[string, string]> = [];
+    for (let i = 0; i < 12; i++) plan.push([KEYS.alice, i % 3 === 0 ? 'ollama/qwen2.5-coder' : 'ollama/llama3.2']);
+    for (let i = 0; i < 8; i++) plan.push([KEYS.bob, 'ollama/qwen2.5-coder']);
+    for (let i = 0; i < 5; i++) plan.push([KEYS['ci-bot'], 'ollama/llama3.2']);
+    plan.push([ROUTER_KEY, 'groq/llama-3.3-70b'], [ROUTER_KEY, 'groq/llama-3.3-70b'], [KEYS.alice, 'groq/llama-3.3-70b'], [KEYS.bob, HOSTILE_MODEL]);
+    for (let i = 0; i < plan.length; i += 5) {
+      await Promise.all(plan.slice(i, i + 5).map(([key, model], j) => chat(replicas[(i + j) % 2].url, key, model, i + j)));
+    }
+  };
+
   const signIn = async (key: string) => {
     await browser.call('focus', { selector: '#key' });
     await browser.call('type', { text: key });
@@ -103,15 +115,6 @@ describe('the dashboard in headless Chromium', () => {
     }
     seed.disconnect();
 
-    // Today's traffic, spread over both replicas, in small concurrent batches.
-    const plan: Array<[string, string]> = [];
-    for (let i = 0; i < 12; i++) plan.push([KEYS.alice, i % 3 === 0 ? 'ollama/qwen2.5-coder' : 'ollama/llama3.2']);
-    for (let i = 0; i < 8; i++) plan.push([KEYS.bob, 'ollama/qwen2.5-coder']);
-    for (let i = 0; i < 5; i++) plan.push([KEYS['ci-bot'], 'ollama/llama3.2']);
-    plan.push([ROUTER_KEY, 'groq/llama-3.3-70b'], [ROUTER_KEY, 'groq/llama-3.3-70b'], [KEYS.alice, 'groq/llama-3.3-70b'], [KEYS.bob, HOSTILE_MODEL]);
-    for (let i = 0; i < plan.length; i += 5) {
-      await Promise.all(plan.slice(i, i + 5).map(([key, model], j) => chat(replicas[(i + j) % 2].url, key, model, i + j)));
-    }
     browser = await Chromium.launch();
     await browser.call('viewport', { width: 1280, height: 900 });
     await browser.call('colorScheme', { scheme: 'light' });
@@ -122,19 +125,6 @@ describe('the dashboard in headless Chromium', () => {
     await Promise.all(replicas.map((r) => r.proc.stop()));
     await redis?.proc.stop();
     await up?.close();
-  });
-
-  it('keeps today’s shared usage in Redis for the whole week the dashboard shows', async () => {
-    const client = new Redis(redis.url);
-    try {
-      const today = Math.floor(Date.now() / DAY) * DAY;
-      const ttl = await client.pttl(`llmrouter:usage:day:${today}:requests`);
-      expect(ttl).toBeGreaterThan(7 * DAY);
-      expect(ttl).toBeLessThanOrEqual(8 * DAY);
-      expect(Object.keys(await client.hgetall(`llmrouter:usage:day:${today}:prompt_tokens`)).length).toBeGreaterThanOrEqual(3);
-    } finally {
-      client.disconnect();
-    }
   });
 
   it('keeps a wrong key on the sign-in form', async () => {
@@ -152,7 +142,23 @@ describe('the dashboard in headless Chromium', () => {
     ).toEqual({ form: true, dashboard: false, stored: 0, rows: 0 });
   });
 
+  it('works before any traffic, with a backend down', async () => {
+    await signIn(ROUTER_KEY);
+    await browser.waitFor(() => document.querySelectorAll('#backend-list [data-backend]').length === 2 && document.querySelectorAll('#usage-keys tbody tr').length === 4);
+    expect(
+      await browser.evaluate(() => ({
+        requests: document.querySelector('#request-list')!.textContent,
+        today: document.querySelector('#usage-tiles .tile-value')!.textContent,
+        groq: document.querySelector('[data-backend="groq"] .pills')!.textContent,
+        latencyPoints: Number((document.querySelector('[data-backend="ollama"] .chart') as HTMLElement).dataset.points),
+      })),
+    ).toEqual({ requests: 'No requests yet.', today: '0', groq: expect.stringContaining('down'), latencyPoints: 0 });
+    await browser.call('click', { selector: '#sign-out' });
+    await browser.waitFor(() => !(document.querySelector('#sign-in-view') as HTMLElement).hidden);
+  });
+
   it('shows the admin every backend, the usage of every replica and charts with data points', async () => {
+    await sendTraffic();
     await signIn(ROUTER_KEY);
     await browser.waitFor(() => document.querySelectorAll('#backend-list [data-backend]').length === 2);
     // Today's requests from both replicas (read from Redis), not just the one serving the page.
@@ -211,6 +217,19 @@ describe('the dashboard in headless Chromium', () => {
     await chat(replicas[1].url, KEYS.alice, 'ollama/llama3.2', 99);
     await browser.waitFor((n) => document.querySelector('#usage-tiles .tile-value')?.textContent === String(n), forwarded);
     expect(await browser.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+  });
+
+  it('keeps today’s shared usage in Redis for the whole week the dashboard shows', async () => {
+    const client = new Redis(redis.url);
+    try {
+      const today = Math.floor(Date.now() / DAY) * DAY;
+      const ttl = await client.pttl(`llmrouter:usage:day:${today}:requests`);
+      expect(ttl).toBeGreaterThan(7 * DAY);
+      expect(ttl).toBeLessThanOrEqual(8 * DAY);
+      expect(Object.keys(await client.hgetall(`llmrouter:usage:day:${today}:prompt_tokens`)).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('loads nothing from outside the router and logs no errors', async () => {
