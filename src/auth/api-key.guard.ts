@@ -5,9 +5,8 @@ import { RouterConfigService } from '../config/router-config.service';
 import { RateLimitService } from '../team/rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
 import { ClientKeyService } from './client-key.service';
+import { presentedKey } from './presented-key';
 import { IS_PUBLIC } from './public.decorator';
-
-const BEARER = /^bearer\s+(.+)$/i;
 
 /** Global guard: every route needs `Authorization: Bearer <key>` unless it is marked @Public(). */
 @Injectable()
@@ -22,7 +21,7 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.get<boolean>(IS_PUBLIC, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
-    const presented = presentedKey(req.headers.authorization);
+    const presented = presentedKey(req);
     if (presented === undefined) {
       throw new OpenAIError(
         401,
@@ -30,7 +29,7 @@ export class ApiKeyGuard implements CanActivate {
         'Missing API key: send "Authorization: Bearer <your LLM-router key>".',
       );
     }
-    const key = this.keys.find(presented);
+    const key = this.keys.forRequest(req);
     if (!key) {
       // Only wrong keys count against the address: a valid key is accepted even from a limited one.
       const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -40,12 +39,6 @@ export class ApiKeyGuard implements CanActivate {
     req.apiKeyName = key.name;
     return true;
   }
-}
-
-export function presentedKey(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const match = BEARER.exec(header.trim());
-  return match ? match[1].trim() : undefined;
 }
 
 /** Never echoes the key; only says which kind of key it looks like when it is a provider's. */

@@ -2,6 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { RequestEventsService } from '../common/request-events.service';
+import type { RouterConfig } from '../config/compiled-config';
+import { RouterConfigService } from '../config/router-config.service';
 import type { RouterRequest } from '../common/proxy-context';
 import { LabelLimiter } from './label-limiter';
 
@@ -74,7 +76,12 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
-  constructor(private readonly events: RequestEventsService) {
+  constructor(
+    private readonly events: RequestEventsService,
+    configService: RouterConfigService,
+  ) {
+    this.models.reserve(configuredModels(configService.current));
+    configService.onChange((config) => this.models.reserve(configuredModels(config)));
     const inFlight = events.inFlight;
     const models = this.models;
     new Gauge({
@@ -112,7 +119,7 @@ export class MetricsService implements OnModuleInit {
       return;
     }
     const backend = o.backend ?? 'none';
-    const model = this.models.value(ctx.requestedModel);
+    const model = this.models.value(ctx.requestedModel, 'none', mayBeRealModel(Number(status)));
     const key = this.keys.value(req.apiKeyName);
     this.requests.inc({ backend, model, status, key });
     o.upstreamErrors.forEach((kind, i) => {
@@ -125,4 +132,18 @@ export class MetricsService implements OnModuleInit {
     if (o.promptTokens) this.promptTokens.inc({ backend, model, key }, o.promptTokens);
     if (o.completionTokens) this.completionTokens.inc({ backend, model, key }, o.completionTokens);
   }
+}
+
+/** Aliases and the models they name: the config's own model names keep their labels whatever clients send. */
+function configuredModels(config: RouterConfig): string[] {
+  return [...config.aliases.keys(), ...[...config.aliases.values()].flat()];
+}
+
+/**
+ * A model answered with a 4xx other than 429 may not exist (unknown names get 404 from the router or the
+ * backend, 400 from some): it gets no label place of its own, so random names cannot push real models
+ * into "other".
+ */
+function mayBeRealModel(status: number): boolean {
+  return status < 400 || status === 429 || status >= 500;
 }
