@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { presentedKey } from '../auth/api-key.guard';
 import { ClientKeyService, sha256 } from '../auth/client-key.service';
+import { presentedKey } from '../auth/presented-key';
 import { OpenAIError } from '../common/openai-error';
 import type { RouterRequest } from '../common/proxy-context';
 import { RouterConfigService } from '../config/router-config.service';
@@ -30,11 +30,11 @@ export class DashboardKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<DashboardRequest>();
-    const presented = presentedKey(req.headers.authorization);
+    const presented = presentedKey(req);
     if (presented === undefined) {
       throw new OpenAIError(401, 'missing_api_key', 'Missing API key: sign in with the router key, the admin key or your own key.');
     }
-    req.dashboardViewer = this.viewerFor(presented);
+    req.dashboardViewer = this.viewerFor(presented, req);
     if (!req.dashboardViewer) {
       const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
       const limited = await this.limits.authFailure(address, this.configService.current.authFailuresPerMinute);
@@ -43,13 +43,13 @@ export class DashboardKeyGuard implements CanActivate {
     return true;
   }
 
-  private viewerFor(presented: string): DashboardViewer | undefined {
+  private viewerFor(presented: string, req: DashboardRequest): DashboardViewer | undefined {
     const digest = sha256(presented);
     const adminKey = this.adminKey();
     // Both compared every time, no early exit.
     const isRouterKey = timingSafeEqual(sha256(this.configService.routerKey), digest);
     const isAdminKey = adminKey !== undefined && timingSafeEqual(sha256(adminKey), digest);
-    const client = this.keys.find(presented);
+    const client = this.keys.forRequest(req);
     if (isRouterKey) return { admin: true, keyName: 'default' };
     if (isAdminKey) return { admin: true, keyName: 'admin' };
     return client ? { admin: false, keyName: client.name } : undefined;
