@@ -12,6 +12,7 @@ import { sseErrorEventIn, writeErrorIn } from '../common/error-dialect';
 import { RouterConfigService } from '../config/router-config.service';
 import { OpenAIError } from '../common/openai-error';
 import { recordUpstreamError, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
+import { nativeMessagesHeaders } from '../messages/native-headers';
 import { CircuitBreakerService } from './circuit-breaker.service';
 import { completionAsChunk, pumpBridgedStream, readChatJson, upstreamEndpoint, writeBridgedJson } from './bridge-relay';
 import { discardBody, headerSafe, pump, relayHeaders } from './response-relay';
@@ -189,7 +190,7 @@ export class BackendClientService implements OnModuleDestroy {
   }
 
   private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {
-    const headers: Record<string, string> = { ...target.backend.headers };
+    const headers: Record<string, string> = target.endpoint === 'messages' ? nativeMessagesHeaders(target.backend, req.headers) : { ...target.backend.headers };
     if (req.requestId) headers['x-request-id'] = req.requestId;
     if (ctx.outcome.overheadMs === undefined) ctx.outcome.overheadMs = msSince(ctx.startedAt);
     try {
@@ -290,10 +291,7 @@ export class BackendClientService implements OnModuleDestroy {
     }
     res.removeHeader('content-length');
     const error = new OpenAIError(response.status, `upstream_http_${response.status}`, upstreamErrorMessage(target.backend.name, response.status, text));
-    for (const name of ['retry-after', 'retry-after-ms']) {
-      const value = (response.headers as Record<string, unknown>)[name];
-      if (value !== undefined) error.headers[name] = String(value);
-    }
+    copyRetryAfter(response.headers as Record<string, unknown>, error);
     writeErrorIn(ctx.dialect, res, error);
   }
 
@@ -320,6 +318,7 @@ export class BackendClientService implements OnModuleDestroy {
       const text = await readSome(response.data, ERROR_BODY_LIMIT);
       const status = response.status >= 400 ? response.status : 502;
       const error = new OpenAIError(status, `upstream_http_${status}`, upstreamErrorMessage(target.backend.name, response.status, text));
+      copyRetryAfter(upstreamHeaders, error);
       this.sendError(ctx, res, error, keepalive);
       return;
     }
@@ -463,6 +462,14 @@ function serializeBody(body: JsonObject): string {
   } catch {
     // JSON.parse accepts nesting that JSON.stringify cannot walk back (call stack exceeded).
     throw new OpenAIError(400, 'invalid_body', 'The request body is nested too deeply.', 'invalid_request_error');
+  }
+}
+
+/** The upstream's retry-after on an error the router writes itself, as the relayed errors keep it. */
+function copyRetryAfter(upstreamHeaders: Record<string, unknown>, error: OpenAIError): void {
+  for (const name of ['retry-after', 'retry-after-ms']) {
+    const value = upstreamHeaders[name];
+    if (value !== undefined) error.headers[name] = String(value);
   }
 }
 

@@ -63,7 +63,7 @@ export class SseMonitor {
       return false;
     }
     if (line.length >= DONE.length && line.indexOf(DONE) === 0) this.sawDone = true;
-    else if (line[0] === 0x65 /* e */ && /^event:\s*response\.(completed|failed|incomplete)/.test(line.toString('latin1', 0, 40))) {
+    else if (line[0] === 0x65 /* e */ && /^event:\s*(response\.(completed|failed|incomplete)|message_stop|error\b)/.test(line.toString('latin1', 0, 40))) {
       this.sawCompletedEvent = true;
     } else if (line.indexOf(USAGE) !== -1) this.readUsage(line);
     return true;
@@ -78,9 +78,17 @@ export class SseMonitor {
     const text = line.toString('utf8');
     const json = text.slice(text.indexOf(':') + 1).trim();
     try {
-      const event = JSON.parse(json) as { usage?: unknown; response?: { usage?: unknown } };
-      const usage = readTokenUsage(event.usage ?? event.response?.usage);
-      if (usage) this.usage = usage;
+      const event = JSON.parse(json) as { usage?: unknown; response?: { usage?: unknown }; message?: { usage?: unknown } };
+      const usage = readTokenUsage(event.usage ?? event.response?.usage ?? event.message?.usage);
+      if (!usage) return;
+      if (usage.promptTokens !== undefined && usage.completionTokens !== undefined) {
+        this.usage = usage;
+        return;
+      }
+      // Anthropic streams give input tokens in message_start and output tokens in message_delta.
+      const promptTokens = usage.promptTokens ?? this.usage?.promptTokens;
+      const completionTokens = usage.completionTokens ?? this.usage?.completionTokens;
+      this.usage = { promptTokens, completionTokens, totalTokens: (promptTokens ?? 0) + (completionTokens ?? 0) };
     } catch {
       // Not JSON: not ours to judge; the client sees the bytes as they came.
     }
