@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # Build stage: all dependencies (TypeScript, Nest CLI), exactly as the lock file says.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +10,7 @@ COPY src ./src
 RUN npm run build
 
 # Runtime stage: production dependencies and the compiled code only, run as the unprivileged "node" user.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
