@@ -101,7 +101,13 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
       finish();
     };
     const onData = (chunk: Buffer) => {
-      if (opts.monitor && !opts.monitor.push(chunk)) {
+      const sound = opts.monitor ? opts.monitor.push(chunk) : chunk.length;
+      if (sound < chunk.length) {
+        // The whole events before the fault still reach the client, then the final error event.
+        if (sound > 0) {
+          result.bytes += sound;
+          res.write(chunk.subarray(0, sound));
+        }
         failStream('garbage', 'sent data that is not a valid event stream; the stream was stopped.');
         return;
       }
