@@ -6,15 +6,21 @@ import type { AxiosResponse } from 'axios';
 import type { Response } from 'express';
 import { Agent } from 'undici';
 import type { CompiledBackend } from '../config/compiled-config';
+import type { Endpoint } from '../config/router-config';
+import type { ErrorDialect } from '../common/answer-bridge';
+import { sseErrorEventIn, writeErrorIn } from '../common/error-dialect';
 import { RouterConfigService } from '../config/router-config.service';
-import { OpenAIError, writeOpenAIError } from '../common/openai-error';
+import { OpenAIError } from '../common/openai-error';
 import { recordUpstreamError, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
 import { CircuitBreakerService } from './circuit-breaker.service';
+import { completionAsChunk, pumpBridgedStream, readChatJson, upstreamEndpoint, writeBridgedJson } from './bridge-relay';
 import { discardBody, headerSafe, pump, relayHeaders } from './response-relay';
-import { readTokenUsage, SseMonitor, sseErrorEvent } from './sse-monitor';
+import { readTokenUsage, SseMonitor } from './sse-monitor';
 import { classifyUpstreamError, isRetryableFailure, isRetryableStatus, UpstreamFailureKind } from './upstream-error';
 
 type PlannedTarget = RouteTarget & { trial: boolean };
+/** A target as it is sent: on the client's endpoint, or bridged to chat/completions. */
+type SentTarget = RouteTarget & { endpoint: Endpoint; bridged: boolean };
 
 type Attempt =
   | { ok: true; response: AxiosResponse<Readable> }
@@ -77,7 +83,7 @@ export class BackendClientService implements OnModuleDestroy {
       if (!res.writableFinished) abort.abort();
     };
     res.once('close', onClientClose);
-    const keepalive = ctx.stream ? new KeepAlive(res, targets[0].backend.options.keepalive_ms) : undefined;
+    const keepalive = ctx.stream ? new KeepAlive(res, targets[0].backend.options.keepalive_ms, ctx.bridge?.keepAlive) : undefined;
     try {
       await this.tryTargets(ctx, targets, req, res, abort.signal, keepalive);
     } finally {
@@ -116,15 +122,17 @@ export class BackendClientService implements OnModuleDestroy {
     for (let t = 0; t < plan.length; t++) {
       const target = plan[t];
       const { backend } = target;
-      if (!backend.endpoints.has(ctx.endpoint)) {
+      const endpoint = upstreamEndpoint(ctx, backend);
+      if (!endpoint) {
         lastError = new OpenAIError(404, 'endpoint_not_supported', `Backend "${backend.name}" does not serve /v1/${ctx.endpoint} (it is not in its "endpoints" list).`, 'invalid_request_error');
         continue;
       }
+      const sent: SentTarget = { ...target, endpoint, bridged: endpoint !== ctx.endpoint };
       if (backend.missingKeyEnv) {
         lastError = new OpenAIError(503, 'backend_key_missing', `Backend "${backend.name}" needs an API key: set ${backend.missingKeyEnv} in the router's environment and restart it.`);
         continue;
       }
-      const body = serializeBody(this.upstreamBody(ctx, target));
+      const body = serializeBody(this.upstreamBody(ctx, sent));
       const retries = backend.options.retries;
       let retryAfterMs: number | undefined;
       for (let attempt = 0; attempt <= retries; attempt++) {
@@ -137,7 +145,7 @@ export class BackendClientService implements OnModuleDestroy {
         }
         if (signal.aborted) return;
         ctx.outcome.attempts++;
-        const result = await this.send(ctx, target, body, req, signal);
+        const result = await this.send(ctx, sent, body, req, signal);
         const lastTry = attempt === retries && t === plan.length - 1;
         if (result.ok) {
           const status = result.response.status;
@@ -149,7 +157,7 @@ export class BackendClientService implements OnModuleDestroy {
           }
           target.trial = false; // the trial has its verdict
           if (!isRetryableStatus(status) || lastTry) {
-            await this.relay(ctx, target, result.response, res, keepalive);
+            await (sent.bridged ? this.relayBridged(ctx, sent, result.response, res, keepalive) : this.relay(ctx, target, result.response, res, keepalive));
             return;
           }
           retryAfterMs = parseRetryAfter(result.response.headers as Record<string, unknown>);
@@ -172,20 +180,21 @@ export class BackendClientService implements OnModuleDestroy {
     this.sendError(ctx, res, lastError ?? new OpenAIError(502, 'backend_error', 'No backend could serve the request.'), keepalive);
   }
 
-  /** The body one target receives: the client's body with its model and the backend's transforms. */
-  upstreamBody(ctx: ProxyContext, target: RouteTarget): JsonObject {
+  /** The body one target receives: the client's body with its model (bridged: converted to chat) and the backend's transforms. */
+  upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
     let body: JsonObject = { ...ctx.body, model: target.model };
-    for (const transform of ctx.transforms) body = transform(body, target.backend, ctx.endpoint);
+    if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
+    for (const transform of ctx.transforms) body = transform(body, target.backend, target.endpoint);
     return body;
   }
 
-  private async send(ctx: ProxyContext, target: RouteTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {
+  private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {
     const headers: Record<string, string> = { ...target.backend.headers };
     if (req.requestId) headers['x-request-id'] = req.requestId;
     if (ctx.outcome.overheadMs === undefined) ctx.outcome.overheadMs = msSince(ctx.startedAt);
     try {
       const response = await this.http.axiosRef.request<Readable>({
-        url: `${target.backend.baseUrl}/${ctx.endpoint}`,
+        url: `${target.backend.baseUrl}/${target.endpoint}`,
         method: 'POST',
         data: body,
         headers,
@@ -219,7 +228,7 @@ export class BackendClientService implements OnModuleDestroy {
       if (response.status >= 400 || !isSse) {
         // The client already has a 200 event stream: the upstream's error becomes the final event.
         const text = await readSome(response.data, ERROR_BODY_LIMIT);
-        res.end(sseErrorEvent(upstreamErrorMessage(target.backend.name, response.status, text), `upstream_http_${response.status}`));
+        res.end(sseErrorEventIn(ctx.dialect, upstreamErrorMessage(target.backend.name, response.status, text), `upstream_http_${response.status}`, 'api_error', response.status));
         return;
       }
     } else {
@@ -230,7 +239,7 @@ export class BackendClientService implements OnModuleDestroy {
       res.setHeader('x-llmrouter-model', headerSafe(target.model));
       res.setHeader('x-llmrouter-overhead-ms', (outcome.overheadMs ?? 0).toFixed(3));
       if (response.status >= 400) {
-        await this.relayErrorBody(target, response, res);
+        await this.relayErrorBody(ctx, target, response, res);
         return;
       }
       if (isSse) res.flushHeaders();
@@ -244,6 +253,7 @@ export class BackendClientService implements OnModuleDestroy {
       requireTerminator: monitor !== undefined && ctx.endpoint !== 'responses' && response.status < 400,
       captureLimit: isSse || !readable || response.status >= 400 ? 0 : JSON_CAPTURE_LIMIT,
       backendName: target.backend.name,
+      dialect: ctx.dialect,
     });
     outcome.bytesRelayed = result.bytes;
     const usage = monitor?.usage ?? (result.body ? usageOfJson(result.body) : undefined);
@@ -265,18 +275,112 @@ export class BackendClientService implements OnModuleDestroy {
   }
 
   /**
-   * An upstream error keeps its status; an OpenAI-style body passes unchanged, anything else (an HTML page
-   * from a proxy, FastAPI's {"detail":…}, plain text) is wrapped so every client gets {"error":{…}}.
+   * An upstream error keeps its status; a body already in the caller's dialect passes unchanged, anything
+   * else (an HTML page from a proxy, FastAPI's {"detail":…}, plain text, an OpenAI error for an Anthropic
+   * client) is wrapped so every client gets an error it can parse.
    */
-  private async relayErrorBody(target: RouteTarget, response: AxiosResponse<Readable>, res: Response): Promise<void> {
+  private async relayErrorBody(ctx: ProxyContext, target: RouteTarget, response: AxiosResponse<Readable>, res: Response): Promise<void> {
     const text = await readSome(response.data, ERROR_BODY_LIMIT);
     if (res.destroyed) return;
-    const body = isOpenAIErrorBody(text)
-      ? text
-      : JSON.stringify(new OpenAIError(response.status, `upstream_http_${response.status}`, upstreamErrorMessage(target.backend.name, response.status, text)).toJSON());
-    res.setHeader('content-type', 'application/json');
-    res.setHeader('content-length', Buffer.byteLength(body));
-    res.end(body);
+    if (isErrorBodyIn(ctx.dialect, text)) {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('content-length', Buffer.byteLength(text));
+      res.end(text);
+      return;
+    }
+    res.removeHeader('content-length');
+    const error = new OpenAIError(response.status, `upstream_http_${response.status}`, upstreamErrorMessage(target.backend.name, response.status, text));
+    for (const name of ['retry-after', 'retry-after-ms']) {
+      const value = (response.headers as Record<string, unknown>)[name];
+      if (value !== undefined) error.headers[name] = String(value);
+    }
+    writeErrorIn(ctx.dialect, res, error);
+  }
+
+  /**
+   * A bridged answer: the backend spoke Chat Completions, the client gets its own API through ctx.bridge.
+   * Errors keep their status in the client's dialect; usage is read from the chat answer.
+   */
+  private async relayBridged(
+    ctx: ProxyContext,
+    target: SentTarget,
+    response: AxiosResponse<Readable>,
+    res: Response,
+    keepalive: KeepAlive | undefined,
+  ): Promise<void> {
+    const { outcome } = ctx;
+    const bridge = ctx.bridge!;
+    const upstreamHeaders = response.headers as Record<string, unknown>;
+    outcome.backend = target.backend.name;
+    outcome.upstreamModel = target.model;
+    outcome.status = response.status;
+    outcome.ttfbMs = msSince(ctx.startedAt);
+    keepalive?.stop();
+    if (response.status >= 400 || (upstreamHeaders['content-encoding'] ?? 'identity') !== 'identity') {
+      const text = await readSome(response.data, ERROR_BODY_LIMIT);
+      const status = response.status >= 400 ? response.status : 502;
+      const error = new OpenAIError(status, `upstream_http_${status}`, upstreamErrorMessage(target.backend.name, response.status, text));
+      this.sendError(ctx, res, error, keepalive);
+      return;
+    }
+    if (!keepalive?.committed) {
+      res.setHeader('x-llmrouter-backend', target.backend.name);
+      res.setHeader('x-llmrouter-model', headerSafe(target.model));
+      res.setHeader('x-llmrouter-overhead-ms', (outcome.overheadMs ?? 0).toFixed(3));
+      const upstreamId = upstreamHeaders['x-request-id'];
+      if (upstreamId !== undefined) res.setHeader('x-upstream-request-id', String(upstreamId));
+    }
+    const isSse = String(upstreamHeaders['content-type'] ?? '').startsWith('text/event-stream');
+    if (!isSse) {
+      const chat = await readChatJson(response.data);
+      if (!chat) {
+        this.sendError(ctx, res, new OpenAIError(502, 'upstream_invalid_json', `Backend "${target.backend.name}" answered with a body that is not a JSON object.`), keepalive);
+        return;
+      }
+      this.noteUsage(ctx, readTokenUsage(chat.usage));
+      if (!ctx.stream) {
+        res.status(200);
+        await writeBridgedJson(res, bridge, chat);
+        return;
+      }
+      // The client asked for a stream but the backend answered whole: translate it as a one-chunk stream.
+      this.startEventStream(res, keepalive);
+      const translator = bridge.streamTranslator();
+      const text = translator.push(completionAsChunk(chat)) + (await translator.end());
+      outcome.bytesRelayed = Buffer.byteLength(text);
+      if (!res.destroyed) res.end(text);
+      return;
+    }
+    this.startEventStream(res, keepalive);
+    const result = await pumpBridgedStream(response.data, res, bridge.streamTranslator(), target.backend.name);
+    outcome.bytesRelayed = result.bytes;
+    this.noteUsage(ctx, result.usage);
+    if (result.failure) {
+      recordUpstreamError(outcome, target.backend.name, `stream_${result.failure}`);
+      outcome.errorCode = result.failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error';
+      this.logger.warn({
+        request_id: (res.req as RouterRequest).requestId,
+        backend: target.backend.name,
+        bytes_relayed: result.bytes,
+        msg: `backend "${target.backend.name}" stream failed (${result.failure}) after ${result.bytes} bytes relayed`,
+      });
+    }
+  }
+
+  private startEventStream(res: Response, keepalive: KeepAlive | undefined): void {
+    if (keepalive?.committed || res.headersSent) return;
+    res.status(200);
+    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('x-accel-buffering', 'no');
+    res.flushHeaders();
+  }
+
+  private noteUsage(ctx: ProxyContext, usage: ReturnType<typeof readTokenUsage>): void {
+    if (!usage) return;
+    ctx.outcome.promptTokens = usage.promptTokens;
+    ctx.outcome.completionTokens = usage.completionTokens;
+    ctx.outcome.totalTokens = usage.totalTokens;
   }
 
   private sendError(ctx: ProxyContext, res: Response, error: OpenAIError, keepalive: KeepAlive | undefined): void {
@@ -285,10 +389,10 @@ export class BackendClientService implements OnModuleDestroy {
     if (res.writableEnded || res.destroyed) return;
     if (keepalive?.committed) {
       keepalive.stop();
-      res.end(sseErrorEvent(error.message, error.code, error.type));
+      res.end(ctx.bridge ? ctx.bridge.streamTranslator().fail(error.message, error.code) : sseErrorEventIn(ctx.dialect, error.message, error.code, error.type, error.status));
       return;
     }
-    writeOpenAIError(res, error);
+    writeErrorIn(ctx.dialect, res, error);
   }
 
   /** A retryable status that was not relayed (a later target was tried). */
@@ -325,6 +429,7 @@ class KeepAlive {
   constructor(
     private readonly res: Response,
     private readonly intervalMs: number,
+    private readonly text = ': keep-alive\n\n',
   ) {
     this.timer = setTimeout(() => this.tick(), intervalMs);
     this.timer.unref();
@@ -339,7 +444,7 @@ class KeepAlive {
       this.res.setHeader('cache-control', 'no-cache');
       this.res.setHeader('x-accel-buffering', 'no');
     }
-    this.res.write(': keep-alive\n\n');
+    this.res.write(this.text);
     this.timer = setTimeout(() => this.tick(), this.intervalMs);
     this.timer.unref();
   }
@@ -398,11 +503,13 @@ async function readSome(stream: Readable, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').slice(0, limit);
 }
 
-function isOpenAIErrorBody(text: string): boolean {
+/** OpenAI's {"error":{"message":…}}, or Anthropic's {"type":"error","error":{"type":…,"message":…}}. */
+function isErrorBodyIn(dialect: ErrorDialect, text: string): boolean {
   try {
-    const parsed = JSON.parse(text) as { error?: unknown };
-    const error = parsed?.error as { message?: unknown } | undefined;
-    return typeof error === 'object' && error !== null && typeof error.message === 'string';
+    const parsed = JSON.parse(text) as { type?: unknown; error?: unknown };
+    const error = parsed?.error as { message?: unknown; type?: unknown } | undefined;
+    if (typeof error !== 'object' || error === null || typeof error.message !== 'string') return false;
+    return dialect === 'openai' || (parsed.type === 'error' && typeof error.type === 'string');
   } catch {
     return false;
   }

@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Response } from 'express';
-import { SseMonitor, sseErrorEvent } from './sse-monitor';
+import type { ErrorDialect } from '../common/answer-bridge';
+import { sseErrorEventIn } from '../common/error-dialect';
+import type { SseMonitor } from './sse-monitor';
 
 // Copies an upstream response to the client: the status, the headers worth keeping, and the body byte
 // for byte as it arrives, with backpressure (a slow client makes us read the upstream slowly).
@@ -57,6 +59,8 @@ export interface PumpOptions {
   /** Keep up to this many bytes of a JSON body (to read its usage afterwards). */
   captureLimit: number;
   backendName: string;
+  /** The format of the final error event when a stream fails. */
+  dialect?: ErrorDialect;
 }
 
 const ignoreError = () => undefined;
@@ -93,7 +97,7 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
       result.failure = failure;
       discardBody(body);
       if (opts.monitor && !res.writableEnded && !res.destroyed) {
-        res.end(sseErrorEvent(`Backend "${opts.backendName}" ${message}`, failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error'));
+        res.end(sseErrorEventIn(opts.dialect ?? 'openai', `Backend "${opts.backendName}" ${message}`, failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error'));
       } else if (!res.writableEnded) {
         // A JSON body cut short cannot be mended: close the connection so the client sees the failure.
         res.destroy();

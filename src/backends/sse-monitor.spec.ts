@@ -1,4 +1,4 @@
-import { SseMonitor, sseErrorEvent } from './sse-monitor';
+import { SseMonitor } from './sse-monitor';
 
 /** Whether each chunk was sound (every byte of it may be relayed). */
 const feed = (monitor: SseMonitor, ...chunks: string[]) => chunks.map((c) => monitor.push(Buffer.from(c, 'latin1')) === Buffer.byteLength(c, 'latin1'));
@@ -58,15 +58,5 @@ describe('SseMonitor', () => {
     const m = new SseMonitor();
     feed(m, 'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}\n\n');
     expect(m.usage).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7 });
-  });
-});
-
-describe('sseErrorEvent', () => {
-  it('is one data event with an OpenAI-style error, after a blank line that closes any half-written event', () => {
-    const text = sseErrorEvent('Backend "x" failed', 'upstream_stream_error');
-    expect(text.startsWith('\n\n')).toBe(true);
-    const data = text.trim();
-    expect(data.startsWith('data: ')).toBe(true);
-    expect(JSON.parse(data.slice(6))).toEqual({ error: { message: 'Backend "x" failed', type: 'api_error', code: 'upstream_stream_error' } });
   });
 });

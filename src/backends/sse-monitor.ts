@@ -144,9 +144,3 @@ export function readTokenUsage(usage: unknown): TokenUsage | undefined {
   const totalTokens = num(u.total_tokens) ?? (promptTokens ?? 0) + (completionTokens ?? 0);
   return { promptTokens, completionTokens, totalTokens };
 }
-
-/** A final SSE event carrying an OpenAI-style error, so SDKs raise instead of hanging or reporting success. */
-export function sseErrorEvent(message: string, code: string, type = 'api_error'): string {
-  // The leading blank line ends any event the upstream left half-written.
-  return `\n\ndata: ${JSON.stringify({ error: { message, type, code } })}\n\n`;
-}

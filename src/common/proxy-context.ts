@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
 import type { Endpoint } from '../config/router-config';
+import type { AnswerBridge, ErrorDialect } from './answer-bridge';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -26,6 +27,10 @@ export interface ProxyContext {
   targetModels: readonly string[];
   stream: boolean;
   transforms: RequestTransform[];
+  /** The dialect of the router's own errors for this caller. */
+  dialect: ErrorDialect;
+  /** Set by a front door of another API: backends without the endpoint but with chat/completions are bridged. */
+  bridge?: AnswerBridge;
   /** process.hrtime.bigint() when the request reached the router. */
   startedAt: bigint;
   outcome: RequestOutcome;

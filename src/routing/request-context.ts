@@ -18,6 +18,7 @@ export function createProxyContext(req: RouterRequest, endpoint: Endpoint, confi
     targetModels: [body.model as string],
     stream: body.stream === true,
     transforms: [],
+    dialect: endpoint === 'messages' ? 'anthropic' : 'openai',
     startedAt: (req as RouterRequest & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint(),
     outcome: newOutcome(),
   };
