@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
 import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
-import { BackendClientService } from './backend-client.service';
+import { UpstreamPoolsService } from './upstream-pools.service';
 
 export interface ModelEntry {
   id: string;
@@ -21,7 +21,7 @@ export class ModelCatalogService {
 
   constructor(
     private readonly http: HttpService,
-    private readonly backendClient: BackendClientService,
+    private readonly pools: UpstreamPoolsService,
   ) {}
 
   async list(config: RouterConfig): Promise<ModelEntry[]> {
@@ -58,7 +58,7 @@ export class ModelCatalogService {
       method: 'GET',
       headers: backend.hasApiKey ? { authorization: backend.headers.authorization as string } : {},
       signal: AbortSignal.timeout(timeoutMs),
-      dispatcher: this.backendClient.dispatcherFor(backend),
+      dispatcher: this.pools.poolFor(backend),
     });
     const text = await readAll(response.data, MAX_LIST_BYTES);
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);

@@ -74,6 +74,21 @@ export function discardBody(body: Readable): void {
   if (!body.destroyed) body.destroy();
 }
 
+/** Small enough to read to the end rather than close the connection. */
+const DRAIN_LIMIT = 64 * 1024;
+const DRAIN_MS = 1000;
+
+/**
+ * Throws away the body of an answer that is not relayed (a retried 429/5xx). A small one is read to its
+ * end (for at most a second) so its keep-alive connection serves the retry; a larger one is destroyed.
+ */
+export function drainBody(body: Readable): void {
+  const dump = (body as Readable & { dump?: (opts: { limit: number; signal: AbortSignal }) => Promise<unknown> }).dump;
+  if (typeof dump !== 'function') return discardBody(body);
+  if (!body.listeners('error').includes(ignoreError)) body.on('error', ignoreError);
+  dump.call(body, { limit: DRAIN_LIMIT, signal: AbortSignal.timeout(DRAIN_MS) }).catch(ignoreError);
+}
+
 /** Pipes `body` into `res` and resolves when either side is done. Never throws. */
 export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<PumpResult> {
   return new Promise((resolve) => {

@@ -74,3 +74,8 @@ export function recordUpstreamError(outcome: RequestOutcome, backend: string, ki
   outcome.upstreamErrors.push(kind);
   (outcome.upstreamErrorBackends ??= []).push(backend);
 }
+
+/** Milliseconds since a process.hrtime.bigint() stamp. */
+export function msSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}

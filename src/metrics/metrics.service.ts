@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { RequestEventsService } from '../common/request-events.service';
 import type { RouterRequest } from '../common/proxy-context';
+import { UpstreamPoolsService } from '../backends/upstream-pools.service';
 import { LabelLimiter } from './label-limiter';
 
 const MAX_MODELS = 500;
@@ -74,7 +75,20 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
-  constructor(private readonly events: RequestEventsService) {
+  constructor(
+    private readonly events: RequestEventsService,
+    pools: UpstreamPoolsService,
+  ) {
+    new Gauge({
+      name: 'llmrouter_upstream_pool_waiting',
+      help: 'Requests waiting for a free upstream connection of a backend whose max_sockets is reached',
+      labelNames: ['backend'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [backend, waiting] of pools.waitingByBackend()) this.set({ backend }, waiting);
+      },
+    });
     const inFlight = events.inFlight;
     const models = this.models;
     new Gauge({
