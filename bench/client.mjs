@@ -97,10 +97,10 @@ async function streams() {
 
 let result;
 if (opts.mode === 'load') {
-  if (opts.warmupSeconds > 0) await runAutocannon(opts.warmupSeconds);
+  const warm = opts.warmupSeconds > 0 ? await runAutocannon(opts.warmupSeconds) : undefined;
   const r = await runAutocannon(opts.seconds);
   // total / duration rather than autocannon's per-second average, which short runs round badly.
-  result = { rps: r.requests.total / (r.duration || opts.seconds), p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  result = { rps: r.requests.total / (r.duration || opts.seconds), p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, warmupTotal: warm?.requests.total ?? 0, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 } else if (opts.mode === 'latency') {
   result = await sequential(([, total]) => total);
 } else if (opts.mode === 'ttfb') {

@@ -209,6 +209,20 @@ function processTree(pid) {
   return pids;
 }
 
+/** CPU time (user + system) a process and its children used so far, in ms. */
+function cpuMs(pid) {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
 function rssMb(pid) {
   return Math.round(processTree(pid).reduce((s, p) => s + statusKb(p, 'VmRSS'), 0) / 102.4) / 10;
 }
@@ -332,12 +346,15 @@ async function runScenario(group, configPath, upstream, workers = 1) {
     try {
       for (const scenario of group) {
         const startRssMb = proc ? rssMb(proc.child.pid) : null;
+        const startCpuMs = proc ? cpuMs(proc.child.pid) : 0;
         const sampler = proc ? rssSampler(proc.child.pid, !reuse) : undefined;
         try {
           const r = await measure(scenario, target, proc ? proc.url : upstream.url, target === 'direct');
           const peakRssMb = sampler ? sampler.stop() : null;
           const row = { scenario: scenario.id, title: scenario.title, kind: scenario.kind, target: workers > 1 ? `router x${workers}` : target, ...r };
           row.runtime = target === 'direct' ? '-' : proxyNodeVersion;
+          // CPU per request: steadier than req/s on a shared machine (other load slows both alike).
+          if (proc && scenario.kind === 'load') row.cpuMsPerRequest = (cpuMs(proc.child.pid) - startCpuMs) / (r.total + r.warmupTotal);
           // Idle: what the process holds now, not its start-up peak.
           row.peakRssMb = scenario.kind === 'idle' ? rssMb(proc.child.pid) : peakRssMb;
           if (scenario.kind === 'streams' && startRssMb) row.kibPerStream = ((peakRssMb - startRssMb) * 1024) / r.count;
@@ -369,6 +386,7 @@ function compare(rows) {
     const direct = find(r.scenario, r.kind, 'direct');
     if (r.kind === 'load' && ref) r.rpsVsReference = r.rps / ref.rps;
     const isRouter = r.target.startsWith('router');
+    if (r.cpuMsPerRequest && ceiling?.cpuMsPerRequest && isRouter) r.cpuVsCeiling = r.cpuMsPerRequest / ceiling.cpuMsPerRequest;
     if (r.kind === 'load' && ceiling && isRouter) r.rpsVsCeiling = r.rps / ceiling.rps;
     if (r.peakRssMb && ref?.peakRssMb) r.rssVsReference = r.peakRssMb / ref.peakRssMb;
     if (r.peakRssMb && ceiling?.peakRssMb && isRouter) r.rssVsCeiling = r.peakRssMb / ceiling.peakRssMb;
@@ -394,12 +412,13 @@ function vsText(r) {
 function vsCeilingText(r) {
   const parts = [];
   if (r.rpsVsCeiling !== undefined) parts.push(`${fmt(r.rpsVsCeiling * 100, 0)}% req/s`);
+  if (r.cpuVsCeiling !== undefined) parts.push(`${fmt(r.cpuVsCeiling, 2)}x CPU/req`);
   if (r.rssVsCeiling !== undefined) parts.push(`${fmt(r.rssVsCeiling, 2)}x RSS`);
   return parts.join(', ');
 }
 
 function table(rows) {
-  const header = ['scenario', 'target', 'runtime', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'vs reference', 'vs ceiling'];
+  const header = ['scenario', 'target', 'runtime', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'peak RSS MB', 'vs reference', 'vs ceiling'];
   const lines = rows.map((r) => [
     `(${r.scenario}) ${r.title}`,
     r.target,
@@ -407,6 +426,7 @@ function table(rows) {
     r.kind === 'streams' ? `${r.completed}/${r.count} done` : r.kind === 'load' ? fmt(r.rps, 0) : '-',
     r.kind === 'idle' ? '-' : fmt(r.p50, r.kind === 'load' ? 0 : 3),
     r.kind === 'idle' ? '-' : fmt(r.p99, r.kind === 'load' ? 0 : 3),
+    fmt(r.cpuMsPerRequest, 3),
     fmt(r.peakRssMb, 1),
     vsText(r),
     vsCeilingText(r),

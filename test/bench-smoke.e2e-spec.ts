@@ -66,7 +66,7 @@ describe('npm run bench -- --smoke', () => {
     for (const [scenario, target] of expected) {
       expect(rows.some((r) => r.includes(scenario) && r.split('|')[2].trim() === target)).toBe(true);
     }
-    expect(run.stdout).toMatch(/\| scenario +\| target +\| runtime +\| req\/s +\| p50 ms +\| p99 ms +\| peak RSS MB +\| vs reference +\| vs ceiling/);
+    expect(run.stdout).toMatch(/\| scenario +\| target +\| runtime +\| req\/s +\| p50 ms +\| p99 ms +\| CPU ms\/req +\| peak RSS MB +\| vs reference +\| vs ceiling/);
     // Every proxy row names the runtime it ran on.
     for (const r of rows.filter((l) => !l.includes('| direct'))) expect(r.split('|')[3].trim()).toMatch(/^v\d+\.\d+\.\d+$/);
     expect(run.stdout).toMatch(/(PASS|MISS) +\(e\) every stream complete/);

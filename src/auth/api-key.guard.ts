@@ -19,7 +19,8 @@ export class ApiKeyGuard implements CanActivate {
     private readonly configService: RouterConfigService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous for a good key: only a wrong one waits (for the failed-attempts limit). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.reflector.get<boolean>(IS_PUBLIC, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
     const presented = presentedKey(req.headers.authorization);
@@ -31,14 +32,18 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
     const key = this.keys.find(presented);
-    if (!key) {
-      // Only wrong keys count against the address: a valid key is accepted even from a limited one.
-      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-      const limited = await this.limits.authFailure(address, this.configService.current.authFailuresPerMinute);
-      throw limited ?? new OpenAIError(401, 'invalid_api_key', invalidKeyMessage(presented));
-    }
+    if (!key) return this.reject(req, presented);
+    // Resolved once: later guards and handlers read the key from the request.
     req.apiKeyName = key.name;
+    req.clientKey = key;
     return true;
+  }
+
+  private async reject(req: RouterRequest, presented: string): Promise<boolean> {
+    // Only wrong keys count against the address: a valid key is accepted even from a limited one.
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const limited = await this.limits.authFailure(address, this.configService.current.authFailuresPerMinute);
+    throw limited ?? new OpenAIError(401, 'invalid_api_key', invalidKeyMessage(presented));
   }
 }
 

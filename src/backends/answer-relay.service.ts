@@ -16,7 +16,8 @@ import { upstreamErrorMessage } from './upstream-error';
 /** A target as it is sent: on the client's endpoint, or bridged to chat/completions. */
 export type SentTarget = RouteTarget & { endpoint: Endpoint; bridged: boolean };
 
-const JSON_CAPTURE_LIMIT = 1 << 20;
+/** How much of a JSON answer's end is kept to read its usage from. */
+const USAGE_TAIL_BYTES = 8 * 1024;
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 /**
@@ -73,12 +74,12 @@ export class AnswerRelayService {
     const result = await pump(response.data, res, {
       monitor,
       requireTerminator: monitor !== undefined && ctx.endpoint !== 'responses' && response.status < 400,
-      captureLimit: isSse || !readable || response.status >= 400 ? 0 : JSON_CAPTURE_LIMIT,
+      tailBytes: isSse || !readable || response.status >= 400 ? 0 : USAGE_TAIL_BYTES,
       backendName: target.backend.name,
       dialect: ctx.dialect,
     });
     outcome.bytesRelayed = result.bytes;
-    const usage = monitor?.usage ?? (result.body ? usageOfJson(result.body) : undefined);
+    const usage = monitor?.usage ?? (result.tail ? usageInTail(result.tail) : undefined);
     if (usage) {
       outcome.promptTokens = usage.promptTokens;
       outcome.completionTokens = usage.completionTokens;
@@ -246,12 +247,36 @@ function isErrorBodyIn(dialect: ErrorDialect, text: string): boolean {
   }
 }
 
-function usageOfJson(body: Buffer) {
-  if (body.indexOf('"usage"') === -1) return undefined;
+/**
+ * The usage object of a JSON answer, read from the end of its body: OpenAI-compatible servers put
+ * "usage" last (llama.cpp adds "timings" after it), so only that object is parsed, not the whole answer.
+ */
+export function usageInTail(tail: Buffer) {
+  const at = tail.lastIndexOf('"usage"');
+  if (at === -1) return undefined;
+  const open = tail.indexOf('{', at);
+  if (open === -1) return undefined;
+  const close = endOfObject(tail, open);
+  if (close === -1) return undefined;
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as { usage?: unknown };
-    return readTokenUsage(parsed.usage);
+    return readTokenUsage(JSON.parse(tail.toString('utf8', open, close + 1)));
   } catch {
     return undefined;
   }
+}
+
+/** The index of the "}" closing the object that opens at `open`, skipping strings; -1 when cut off. */
+function endOfObject(buf: Buffer, open: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = open; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */) depth++;
+    else if (c === 0x7d /* } */ && --depth === 0) return i;
+  }
+  return -1;
 }

@@ -167,7 +167,8 @@ export class BackendClientService {
     let release: ReleaseSlot;
     let dispatcher: Agent;
     try {
-      release = await this.pools.acquire(target.backend, signal);
+      const slot = this.pools.acquire(target.backend, signal);
+      release = typeof slot === 'function' ? slot : await slot;
       dispatcher = this.pools.poolFor(target.backend);
     } catch (error) {
       if (error instanceof OpenAIError) return { ok: false, kind: 'unavailable', error };

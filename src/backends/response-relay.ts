@@ -48,7 +48,8 @@ export interface PumpResult {
   failure?: string;
   /** ms from start of pump to the first byte handed to the client socket */
   firstByteAt?: bigint;
-  body?: Buffer;
+  /** The last `tailBytes` (or a little more) of the body, when asked for. */
+  tail?: Buffer;
 }
 
 export interface PumpOptions {
@@ -56,8 +57,8 @@ export interface PumpOptions {
   monitor?: SseMonitor;
   /** Expect a [DONE] / final event; a stream ending without one is reported as cut short. */
   requireTerminator: boolean;
-  /** Keep up to this many bytes of a JSON body (to read its usage afterwards). */
-  captureLimit: number;
+  /** Keep the last this many bytes of the body (a JSON answer's usage is at its end); 0 keeps nothing. */
+  tailBytes: number;
   backendName: string;
   /** The format of the final error event when a stream fails. */
   dialect?: ErrorDialect;
@@ -93,8 +94,9 @@ export function drainBody(body: Readable): void {
 export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<PumpResult> {
   return new Promise((resolve) => {
     const result: PumpResult = { bytes: 0, completed: false, clientGone: false };
-    const captured: Buffer[] = [];
-    let capturedBytes = 0;
+    // The tail: the last chunks whose size reaches tailBytes, never a copy of the whole body.
+    const tail: Buffer[] = [];
+    let tailSize = 0;
     let done = false;
 
     const finish = () => {
@@ -105,7 +107,7 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
       body.off('error', onError);
       res.off('close', onClose);
       res.off('drain', onDrain);
-      if (captured.length > 0 && capturedBytes <= opts.captureLimit) result.body = Buffer.concat(captured);
+      if (tail.length > 0) result.tail = tail.length === 1 ? tail[0] : Buffer.concat(tail);
       resolve(result);
     };
     const failStream = (failure: string, message: string) => {
@@ -132,9 +134,10 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
       }
       if (result.firstByteAt === undefined) result.firstByteAt = process.hrtime.bigint();
       result.bytes += chunk.length;
-      if (opts.captureLimit > 0 && capturedBytes <= opts.captureLimit) {
-        captured.push(chunk);
-        capturedBytes += chunk.length;
+      if (opts.tailBytes > 0) {
+        tail.push(chunk);
+        tailSize += chunk.length;
+        while (tail.length > 1 && tailSize - tail[0].length >= opts.tailBytes) tailSize -= tail.shift()!.length;
       }
       if (!res.write(chunk)) {
         body.pause();

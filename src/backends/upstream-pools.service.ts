@@ -49,11 +49,18 @@ export class UpstreamPoolsService implements OnModuleDestroy {
     return this.poolOf(backend).agent;
   }
 
-  /** Takes a connection slot of the backend's pool, waiting at most connect_timeout_ms when it is capped. */
-  async acquire(backend: CompiledBackend, signal: AbortSignal): Promise<ReleaseSlot> {
+  /**
+   * Takes a connection slot of the backend's pool, waiting at most connect_timeout_ms when it is capped
+   * and full. Synchronous when there is no wait (the common case costs no promise).
+   */
+  acquire(backend: CompiledBackend, signal: AbortSignal): ReleaseSlot | Promise<ReleaseSlot> {
     const pool = this.poolOf(backend);
     if (pool.cap === 0) return NO_SLOT;
-    if (pool.busy >= pool.cap) await this.waitForSlot(pool, backend, signal);
+    if (pool.busy >= pool.cap) return this.waitForSlot(pool, backend, signal).then(() => this.take(pool));
+    return this.take(pool);
+  }
+
+  private take(pool: Pool): ReleaseSlot {
     pool.busy++;
     let held = true;
     return () => {

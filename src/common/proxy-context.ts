@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
 import type { Endpoint } from '../config/router-config';
+import type { ClientKey } from '../auth/client-key.service';
 import type { AnswerBridge, ErrorDialect } from './answer-bridge';
 
 export type JsonObject = Record<string, unknown>;
@@ -62,6 +63,8 @@ export interface RouterRequest extends Request {
   llmrouter?: ProxyContext;
   /** Name of the client key that authenticated this request ("default" for the router key). */
   apiKeyName?: string;
+  /** That key itself, resolved once by ApiKeyGuard. */
+  clientKey?: ClientKey;
   requestId?: string;
 }
 
