@@ -18,6 +18,7 @@ export type SentTarget = RouteTarget & { endpoint: Endpoint; bridged: boolean };
 
 /** How much of a JSON answer's end is kept to read its usage from. */
 const USAGE_TAIL_BYTES = 8 * 1024;
+const USAGE_KEY = Buffer.from('"usage"');
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 /**
@@ -252,7 +253,7 @@ function isErrorBodyIn(dialect: ErrorDialect, text: string): boolean {
  * "usage" last (llama.cpp adds "timings" after it), so only that object is parsed, not the whole answer.
  */
 export function usageInTail(tail: Buffer) {
-  const at = tail.lastIndexOf('"usage"');
+  const at = tail.lastIndexOf(USAGE_KEY);
   if (at === -1) return undefined;
   const open = tail.indexOf('{', at);
   if (open === -1) return undefined;

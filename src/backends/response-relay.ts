@@ -10,18 +10,14 @@ import type { SseMonitor } from './sse-monitor';
 
 // content-encoding: we ask for identity, but a backend that compresses anyway is relayed as it is (the
 // bytes are passed on undecoded, so the client must know how to read them).
-const RELAYED_HEADERS = ['content-type', 'content-encoding', 'retry-after', 'retry-after-ms', 'openai-processing-ms', 'openai-version'];
+const RELAYED = new Set(['content-type', 'content-encoding', 'retry-after', 'retry-after-ms', 'openai-processing-ms', 'openai-version']);
 
 export function relayHeaders(upstream: IncomingHttpHeaders | Record<string, unknown>, res: Response, isStream: boolean): void {
-  for (const name of RELAYED_HEADERS) {
-    const value = upstream[name];
-    if (value !== undefined) res.setHeader(name, value as string);
+  // One pass over the upstream's headers (undici gives them with lower-case names).
+  for (const name in upstream) {
+    if (RELAYED.has(name) || name.startsWith('x-ratelimit-')) res.setHeader(name, upstream[name] as string);
+    else if (name === 'x-request-id') res.setHeader('x-upstream-request-id', upstream[name] as string);
   }
-  for (const name of Object.keys(upstream)) {
-    if (name.startsWith('x-ratelimit-')) res.setHeader(name, upstream[name] as string);
-  }
-  const upstreamId = upstream['x-request-id'];
-  if (upstreamId !== undefined) res.setHeader('x-upstream-request-id', upstreamId as string);
   if (isStream) {
     res.setHeader('cache-control', 'no-cache');
     res.setHeader('x-accel-buffering', 'no');
