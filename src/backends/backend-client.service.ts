@@ -10,6 +10,7 @@ import { OpenAIError } from '../common/openai-error';
 import { msSince, recordUpstreamError, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
 import { AnswerRelayService, type SentTarget } from './answer-relay.service';
 import { CircuitBreakerService } from './circuit-breaker.service';
+import { rewriteForTarget } from '../transform/backend-rewrites';
 import { upstreamEndpoint } from './bridge-relay';
 import { drainBody } from './response-relay';
 import { StreamKeepAlive } from './stream-keepalive';
@@ -152,12 +153,11 @@ export class BackendClientService {
     this.relay.sendError(ctx, res, lastError ?? new OpenAIError(502, 'backend_error', 'No backend could serve the request.'), keepalive);
   }
 
-  /** The body one target receives: the client's body with its model (bridged: converted to chat) and the backend's transforms. */
+  /** The body one target receives: the client's body with its model (bridged: converted to chat) and the backend's rewrites. */
   upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
     let body: JsonObject = { ...ctx.body, model: target.model };
     if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
-    for (const transform of ctx.transforms) body = transform(body, target.backend, target.endpoint);
-    return body;
+    return rewriteForTarget(body, target.backend, ctx.targetRewrites);
   }
 
   private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {

@@ -17,7 +17,7 @@ export function createProxyContext(req: RouterRequest, endpoint: Endpoint, confi
     requestedModel: body.model as string,
     targetModels: [body.model as string],
     stream: body.stream === true,
-    transforms: [],
+    targetRewrites: [],
     dialect: endpoint === 'messages' ? 'anthropic' : 'openai',
     startedAt: (req as RouterRequest & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint(),
     outcome: newOutcome(),
