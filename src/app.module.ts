@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ResponsesModule } from './responses/responses.module';
 import { RoutingModule } from './routing/routing.module';
 import { TeamModule } from './team/team.module';
 import { TransformModule } from './transform/transform.module';
@@ -25,6 +26,7 @@ export class AppModule {
         TransformModule,
         BackendsModule,
         RoutingModule,
+        ResponsesModule,
         TeamModule,
         MetricsModule,
         HealthModule,

@@ -125,8 +125,6 @@ describe('completions, embeddings and responses endpoints', () => {
   });
 
   it.each([
-    ['/v1/responses', 'chat/gpt-5', 'chat', '/v1/responses', () => chat],
-    ['/responses', 'chatonly/m', 'chatonly', '/v1/responses', () => chatOnly],
     ['/v1/embeddings', 'chatonly/m', 'chatonly', '/v1/embeddings', () => chatOnly],
     ['/v1/completions', 'chatonly/m', 'chatonly', '/v1/completions', () => chatOnly],
   ])('answers %s for %s with 404 endpoint_not_supported and never contacts the backend', async (path, model, name, endpoint, fake) => {
@@ -142,19 +140,31 @@ describe('completions, embeddings and responses endpoints', () => {
     expect(fake().requests.length).toBe(before);
   });
 
+  it('bridges /v1/responses to /chat/completions for backends that do not list "responses"', async () => {
+    for (const [path, model, fake] of [['/v1/responses', 'chat/gpt-5', chat], ['/responses', 'chatonly/m', chatOnly]] as const) {
+      const res = await post(path, { model, input: 'x' });
+      expect(res.status).toBe(200);
+      const body = await readJson(res);
+      expect(body).toMatchObject({ object: 'response', status: 'completed', model, output: [{ type: 'message', content: [{ type: 'output_text', text: 'Hello world' }] }] });
+      expect(fake.last.path).toBe('/v1/chat/completions');
+    }
+  });
+
   it('gives the openai SDK a NotFoundError with the endpoint_not_supported code', async () => {
-    await expect(client.responses.create({ model: 'chat/gpt-5', input: 'x' })).rejects.toMatchObject({
+    await expect(client.embeddings.create({ model: 'chatonly/m', input: 'x' })).rejects.toMatchObject({
       status: 404,
       code: 'endpoint_not_supported',
     });
   });
 
-  it('falls through an alias to the first target that serves the endpoint', async () => {
-    const before = chat.requests.length;
+  it('serves an alias from its first target, bridged when that target is chat-only', async () => {
+    const before = resp.requests.length;
     const res = await post('/v1/responses', { model: 'smart', input: 'hi' });
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-llmrouter-backend')).toBe('resp');
-    expect(chat.requests.length).toBe(before);
+    expect(res.headers.get('x-llmrouter-backend')).toBe('chat');
+    expect((await readJson(res)).model).toBe('smart');
+    expect(chat.last.path).toBe('/v1/chat/completions');
+    expect(resp.requests.length).toBe(before);
   });
 
   it('accepts a Responses-shaped chat request from the openai SDK and answers it as chat', async () => {

@@ -91,15 +91,12 @@ describe('client fixtures replayed through the router', () => {
     const text = await res.text();
 
     if (fixture.endpoint === 'responses' && backendName === 'chat') {
-      // The chat-only backend does not declare "responses": a clear 404, and it is never contacted.
-      expect(res.status).toBe(404);
-      const error = JSON.parse(text).error;
-      expect(error.code).toBe('endpoint_not_supported');
-      expect(error.message).toContain('"chat"');
-      expect(error.message).toContain('/v1/responses');
-      expect(text).not.toContain(chatOnly.url);
-      expect(text).not.toContain('127.0.0.1');
-      expect(fake.requests.length).toBe(before);
+      // The chat-only backend does not declare "responses": bridged to its /chat/completions.
+      expect(res.status).toBe(200);
+      expect(fake.requests.length).toBe(before + 1);
+      expect(fake.last.path).toBe('/v1/chat/completions');
+      expectValidChatCompletions(fake.last.body);
+      expect(JSON.parse(text)).toMatchObject({ object: 'response', status: 'completed', model: body.model });
       return;
     }
 

@@ -38,6 +38,8 @@ export interface RouterConfig {
   authFailuresPerMinute: number;
   /** Express's `trust proxy`: which forwarding proxies may set the client address (X-Forwarded-For). */
   trustProxy: boolean | number | string;
+  /** Bridged Responses kept for continuing them: for ttlSeconds, and at most maxBytes in memory. */
+  responsesStore: { ttlSeconds: number; maxBytes: number };
   aliases: ReadonlyMap<string, readonly string[]>;
   backends: readonly CompiledBackend[];
   /** Longest prefix first, so the first match is the longest one. */

@@ -46,6 +46,8 @@ describe('config validation', () => {
     ['an alias fallback no backend serves', { aliases: { o1: ['groq/r1', 'nope/x'] }, backends: [groq] }, 'aliases.o1[1]: no backend serves "nope/x" (no prefix matches and there is no default backend)'],
     ['an alias to an empty string', { aliases: { o1: '' }, backends: [groq] }, 'aliases.o1: must be a non-empty "prefix/model" string'],
     ['an invalid log level', { log_level: 'loud', backends: [ollama] }, 'log_level: log_level must be one of the following values: error, warn, info, debug'],
+    ['a responses_store ttl of zero', { responses_store: { ttl_seconds: 0 }, backends: [ollama] }, 'responses_store.ttl_seconds: ttl_seconds must not be less than 1'],
+    ['a responses_store size that is a string', { responses_store: { max_bytes: '64MB' }, backends: [ollama] }, 'responses_store.max_bytes: max_bytes must be an integer number'],
   ])('rejects %s with its JSON path', (_what, raw, expected) => {
     expect(problemsOf(raw)).toContain(expected);
   });
@@ -129,6 +131,11 @@ describe('config validation', () => {
     expect(config).toMatchObject({ port: 11411, host: '0.0.0.0', apiKeyEnv: 'LLMROUTER_API_KEY', maxRequestBytes: 32 * 1024 * 1024 });
     expect(config.backends[0].options.timeout_ms).toBe(600_000);
     expect(config.backends[0].isDefault).toBe(false);
+  });
+
+  it('keeps stored Responses for a day and 64 MiB unless responses_store says otherwise', () => {
+    expect(compileConfig({ backends: [ollama] }, 't', {}).config.responsesStore).toEqual({ ttlSeconds: 86_400, maxBytes: 64 * 1024 * 1024 });
+    expect(compileConfig({ backends: [ollama], responses_store: { ttl_seconds: 60 } }, 't', {}).config.responsesStore).toEqual({ ttlSeconds: 60, maxBytes: 64 * 1024 * 1024 });
   });
 
   it('lets a backend override backend_defaults, which override the built-in defaults', () => {

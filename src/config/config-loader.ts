@@ -10,6 +10,8 @@ import {
   KNOWN_BACKEND_KEYS,
   KNOWN_BACKEND_OPTION_KEYS,
   KNOWN_TOP_LEVEL_KEYS,
+  KNOWN_RESPONSES_STORE_KEYS,
+  RESPONSES_STORE_DEFAULTS,
   RouterConfigFile,
 } from './router-config';
 import { buildDefaultConfig } from './default-config';
@@ -98,6 +100,10 @@ export function compileConfig(raw: unknown, source: string, env: Env): LoadedCon
     apiKeys: file.api_keys ?? [],
     authFailuresPerMinute: file.auth_failures_per_minute ?? 30,
     trustProxy: file.trust_proxy ?? false,
+    responsesStore: {
+      ttlSeconds: file.responses_store?.ttl_seconds ?? RESPONSES_STORE_DEFAULTS.ttl_seconds,
+      maxBytes: file.responses_store?.max_bytes ?? RESPONSES_STORE_DEFAULTS.max_bytes,
+    },
     aliases,
     backends,
     backendsByPrefix: [...backends].sort((a, b) => b.prefix.length - a.prefix.length),
@@ -243,6 +249,7 @@ function unknownFieldWarnings(input: Record<string, unknown>): string[] {
   };
   check(input, KNOWN_TOP_LEVEL_KEYS, '');
   check(input.backend_defaults, KNOWN_BACKEND_OPTION_KEYS, 'backend_defaults');
+  check(input.responses_store, KNOWN_RESPONSES_STORE_KEYS, 'responses_store');
   if (Array.isArray(input.backends)) input.backends.forEach((b, i) => check(b, KNOWN_BACKEND_KEYS, `backends[${i}]`));
   if (Array.isArray(input.api_keys)) input.api_keys.forEach((k, i) => check(k, KNOWN_API_KEY_KEYS, `api_keys[${i}]`));
   return warnings;

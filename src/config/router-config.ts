@@ -62,6 +62,12 @@ export class ApiKeyConfig {
   @IsOptional() @ValidateNested() @Type(() => RateLimitConfig) rate_limit?: RateLimitConfig;
 }
 
+/** How long and how much of bridged Responses the router keeps for previous_response_id / item_reference. */
+export class ResponsesStoreConfig {
+  @IsOptional() @IsInt() @Min(1) ttl_seconds?: number;
+  @IsOptional() @IsInt() @Min(0) max_bytes?: number;
+}
+
 export class RouterConfigFile {
   @IsOptional() @IsInt() @Min(0) @Max(65535) listening_port?: number;
   @IsOptional() @IsString() @IsNotEmpty() host?: string;
@@ -79,6 +85,7 @@ export class RouterConfigFile {
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => ApiKeyConfig) api_keys?: ApiKeyConfig[];
   @IsOptional() @IsInt() @Min(0) auth_failures_per_minute?: number;
   @IsOptional() trust_proxy?: boolean | number | string;
+  @IsOptional() @ValidateNested() @Type(() => ResponsesStoreConfig) responses_store?: ResponsesStoreConfig;
 }
 
 export const BACKEND_OPTION_DEFAULTS: Required<BackendOptions> = {
@@ -97,11 +104,13 @@ export const BACKEND_OPTION_DEFAULTS: Required<BackendOptions> = {
 export const KNOWN_TOP_LEVEL_KEYS = [
   'listening_port', 'host', 'llmrouter_api_key_env', 'aliases', 'backends', 'backend_defaults',
   'max_request_bytes', 'workers', 'log_level', 'metrics_api_key_env', 'shutdown_grace_ms', 'redis_url', 'api_keys',
-  'auth_failures_per_minute', 'trust_proxy',
+  'auth_failures_per_minute', 'trust_proxy', 'responses_store',
 ];
 export const KNOWN_BACKEND_OPTION_KEYS = Object.keys(BACKEND_OPTION_DEFAULTS);
 export const KNOWN_BACKEND_KEYS = [
   'name', 'base_url', 'prefix', 'default', 'require_api_key', 'key_env_var', 'role_rewrites',
   'unsupported_params', 'unsupported_message_params', 'endpoints', ...KNOWN_BACKEND_OPTION_KEYS,
 ];
+export const KNOWN_RESPONSES_STORE_KEYS = ['ttl_seconds', 'max_bytes'];
+export const RESPONSES_STORE_DEFAULTS = { ttl_seconds: 86_400, max_bytes: 64 * 1024 * 1024 };
 export const KNOWN_API_KEY_KEYS = ['name', 'key_sha256', 'key_env', 'allowed_models', 'rate_limit'];

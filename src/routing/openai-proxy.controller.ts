@@ -6,7 +6,7 @@ import { Proxy } from './proxy-context.decorator';
 import { ProxyRoute } from './proxy-route.decorator';
 import { RoutingService } from './routing.service';
 
-/** The rest of the OpenAI surface, routed like chat: legacy completions (FIM `suffix`), embeddings, Responses. */
+/** The rest of the OpenAI surface, routed like chat: legacy completions (FIM `suffix`), embeddings. Responses: src/responses/. */
 @Controller()
 export class OpenAIProxyController {
   constructor(
@@ -21,11 +21,6 @@ export class OpenAIProxyController {
 
   @ProxyRoute('embeddings')
   embeddings(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
-    return this.backendClient.forward(ctx, this.routing.route(ctx), req, res);
-  }
-
-  @ProxyRoute('responses')
-  responses(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
     return this.backendClient.forward(ctx, this.routing.route(ctx), req, res);
   }
 }

@@ -1,0 +1,50 @@
+import { Controller, Delete, Get, Param, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { BackendClientService } from '../backends/backend-client.service';
+import type { JsonObject, ProxyContext, RouterRequest } from '../common/proxy-context';
+import { Proxy } from '../routing/proxy-context.decorator';
+import { ProxyRoute } from '../routing/proxy-route.decorator';
+import { RoutingService } from '../routing/routing.service';
+import { ConversationStateService } from './conversation-state.service';
+import { ResponsesBridgeService } from './responses-bridge.service';
+
+/**
+ * POST /v1/responses: passed through untouched to backends that list "responses" in `endpoints`, bridged
+ * to /chat/completions for the others. GET and DELETE serve the responses the bridge stored.
+ */
+@Controller()
+export class ResponsesController {
+  constructor(
+    private readonly routing: RoutingService,
+    private readonly backendClient: BackendClientService,
+    private readonly bridges: ResponsesBridgeService,
+    private readonly state: ConversationStateService,
+  ) {}
+
+  @ProxyRoute('responses')
+  async create(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+    const targets = this.routing.route(ctx);
+    const bridged = targets.filter((t) => !t.backend.endpoints.has('responses') && t.backend.endpoints.has('chat/completions'));
+    if (bridged.length > 0) ctx.bridge = await this.bridges.create(ctx, keyOf(req), bridged.length === targets.length);
+    return this.backendClient.forward(ctx, targets, req, res);
+  }
+
+  @Get(['v1/responses/:id', 'responses/:id'])
+  get(@Param('id') id: string, @Req() req: RouterRequest): Promise<JsonObject> {
+    return this.state.get(id, keyOf(req));
+  }
+
+  @Get(['v1/responses/:id/input_items', 'responses/:id/input_items'])
+  inputItems(@Param('id') id: string, @Req() req: RouterRequest): Promise<JsonObject> {
+    return this.state.inputItems(id, keyOf(req));
+  }
+
+  @Delete(['v1/responses/:id', 'responses/:id'])
+  delete(@Param('id') id: string, @Req() req: RouterRequest): Promise<JsonObject> {
+    return this.state.delete(id, keyOf(req));
+  }
+}
+
+function keyOf(req: RouterRequest): string {
+  return req.apiKeyName ?? 'default';
+}
