@@ -1,4 +1,5 @@
 // `npm run bench [-- --quick | --smoke] [--node 24.21.0|current|PATH] [--workers N] [--only a,c,idle] [--profile DIR]`
+// Environment: BENCH_NODE (same as --node), BENCH_V8_FLAGS (instead of the Dockerfile's NODE_OPTIONS).
 // Runs the fake upstream, the reference proxy (node:http, the floor), the ceiling app (the smallest Nest
 // app of the router's shape, bench/ceiling-app.cjs) and the built router each in its own process (proxy
 // under test alone on core 1, load generator and upstream on core 0), scenario by scenario, and prints
@@ -72,6 +73,12 @@ try {
   process.stderr.write(`bench: ${err.message}\n`);
   process.exit(1);
 }
+/** The V8 flags the router ships with (the Dockerfile's NODE_OPTIONS), given to every proxy alike. */
+function shippedFlags() {
+  const m = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  return m ? m[1] : '';
+}
+const V8_FLAGS = (process.env.BENCH_V8_FLAGS ?? shippedFlags()).split(' ').filter(Boolean);
 const work = mkdtempSync(join(tmpdir(), 'llmrouter-bench-'));
 const canPin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const LOAD_CORE = '0';
@@ -80,8 +87,11 @@ const children = new Set();
 
 // ---------------------------------------------------------------- processes
 
-function launch(name, argv, { core, env, quiet = false, node = process.execPath } = {}) {
-  const [cmd, ...rest] = core !== undefined && canPin ? ['taskset', '-c', core, node, ...argv] : [node, ...argv];
+/** Starts a process; a proxy (`proxy: true`) runs on the proxies' Node with the shipped V8 flags. */
+function launch(name, argv, { core, env, quiet = false, proxy = false } = {}) {
+  const node = proxy ? proxyNode : process.execPath;
+  const flags = proxy ? V8_FLAGS : [];
+  const [cmd, ...rest] = core !== undefined && canPin ? ['taskset', '-c', core, node, ...flags, ...argv] : [node, ...flags, ...argv];
   const child = spawn(cmd, rest, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'] });
   const log = createWriteStream(join(work, `${name}.log`), { flags: 'a' });
   child.stderr.pipe(log);
@@ -137,7 +147,7 @@ async function stop(child) {
 }
 
 async function startReference(configPath) {
-  const child = launch('reference', [join(BENCH_DIR, 'reference-proxy.mjs'), configPath], { core: PROXY_CORE, node: proxyNode });
+  const child = launch('reference', [join(BENCH_DIR, 'reference-proxy.mjs'), configPath], { core: PROXY_CORE, proxy: true });
   const port = await listeningPort(child, 'reference');
   return { child, url: `http://127.0.0.1:${port}` };
 }
@@ -146,7 +156,7 @@ async function startCeiling(configPath) {
   const adapter = join(dirname(routerMain), 'backends', 'undici-adapter.js');
   const child = launch('ceiling', [join(BENCH_DIR, 'ceiling-app.cjs'), configPath, adapter], {
     core: PROXY_CORE,
-    node: proxyNode,
+    proxy: true,
     env: { NODE_ENV: 'production', CEILING_API_KEY: ROUTER_KEY },
   });
   const port = await listeningPort(child, 'ceiling');
@@ -155,8 +165,7 @@ async function startCeiling(configPath) {
 
 async function startRouter(configPath, workers, scenario) {
   const port = await freePort();
-  // V8 flags for the router alone, to measure a tuning (e.g. BENCH_ROUTER_FLAGS=--max-semi-space-size=4).
-  const node = (process.env.BENCH_ROUTER_FLAGS ?? '').split(' ').filter(Boolean);
+  const node = [];
   if (args.profile) {
     mkdirSync(args.profile, { recursive: true });
     const stamp = `router-${scenario}-${Date.now()}`;
@@ -170,7 +179,7 @@ async function startRouter(configPath, workers, scenario) {
   // Several workers may use both cores, as in production; one worker runs alone on the proxy core.
   const child = launch('router', [...node, routerMain, ...cli], {
     core: workers > 1 ? undefined : PROXY_CORE,
-    node: proxyNode,
+    proxy: true,
     env: { NODE_ENV: 'production' },
     // Its one log line per request goes to /dev/null: written as in production, never read back.
     quiet: true,
@@ -475,9 +484,10 @@ async function main() {
     cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version,
     proxyNode: proxyNodeVersion,
+    v8Flags: V8_FLAGS.join(' '),
     pinned: canPin ? `proxy on core ${PROXY_CORE}, load + upstream on core ${LOAD_CORE}` : 'no (taskset missing or one core)',
   };
-  process.stderr.write(`bench: ${args.mode} run of ${routerMain}; ${machine.nproc} cores, ${machine.cpu}, load on Node ${machine.node}, proxies on Node ${proxyNodeVersion}; pinned: ${machine.pinned}\n`);
+  process.stderr.write(`bench: ${args.mode} run of ${routerMain}; ${machine.nproc} cores, ${machine.cpu}, load on Node ${machine.node}, proxies on Node ${proxyNodeVersion} ${machine.v8Flags}; pinned: ${machine.pinned}\n`);
 
   const upstreamChild = launch('upstream', [join(BENCH_DIR, 'fake-upstream.mjs')], { core: LOAD_CORE });
   const upstream = { url: `http://127.0.0.1:${await listeningPort(upstreamChild, 'upstream')}` };
@@ -506,7 +516,7 @@ async function main() {
     if (ref) r.rpsVsReference = r.rps / ref.rps;
   }
   const results = checks(rows);
-  process.stdout.write(`\nLLM-router benchmark (${args.mode}), ${machine.nproc} x ${machine.cpu}, proxies on Node ${proxyNodeVersion}, pinned: ${machine.pinned}\n\n`);
+  process.stdout.write(`\nLLM-router benchmark (${args.mode}), ${machine.nproc} x ${machine.cpu}, proxies on Node ${proxyNodeVersion} ${machine.v8Flags || '(no V8 flags)'}, pinned: ${machine.pinned}\n\n`);
   process.stdout.write(`${table(rows)}\n\n`);
   for (const c of results) process.stdout.write(`${c.ok ? 'PASS' : 'MISS'}  ${c.target}: ${c.value}\n`);
   const errors = rows.filter((r) => r.errors > 0 || r.non2xx > 0);

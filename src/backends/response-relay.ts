@@ -37,13 +37,8 @@ export function headerSafe(value: string, maxLength = 512): string {
 
 export interface PumpResult {
   bytes: number;
-  /** The client got everything the upstream sent, and the upstream finished properly. */
-  completed: boolean;
-  clientGone: boolean;
   /** Why the stream failed, when it did: idle_timeout | reset | truncated | garbage */
   failure?: string;
-  /** ms from start of pump to the first byte handed to the client socket */
-  firstByteAt?: bigint;
   /** The last `tailBytes` (or a little more) of the body, when asked for. */
   tail?: Buffer;
 }
@@ -89,7 +84,7 @@ export function drainBody(body: Readable): void {
 /** Pipes `body` into `res` and resolves when either side is done. Never throws. */
 export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<PumpResult> {
   return new Promise((resolve) => {
-    const result: PumpResult = { bytes: 0, completed: false, clientGone: false };
+    const result: PumpResult = { bytes: 0 };
     // The tail: the last chunks whose size reaches tailBytes, never a copy of the whole body.
     const tail: Buffer[] = [];
     let tailSize = 0;
@@ -128,7 +123,6 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
         failStream('garbage', 'sent data that is not a valid event stream; the stream was stopped.');
         return;
       }
-      if (result.firstByteAt === undefined) result.firstByteAt = process.hrtime.bigint();
       result.bytes += chunk.length;
       if (opts.tailBytes > 0) {
         tail.push(chunk);
@@ -146,7 +140,6 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
         failStream('truncated', 'closed the stream before it was complete.');
         return;
       }
-      result.completed = true;
       res.end();
       finish();
     };
@@ -157,7 +150,6 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
     };
     const onClose = () => {
       if (res.writableFinished) return;
-      result.clientGone = true;
       discardBody(body);
       finish();
     };

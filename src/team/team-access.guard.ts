@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ClientKeyService } from '../auth/client-key.service';
 import { OpenAIError } from '../common/openai-error';
 import type { RouterRequest } from '../common/proxy-context';
-import { PROXY_ENDPOINT } from '../routing/proxy-endpoint';
+import { PROXY_ENDPOINT } from '../routing/proxy-endpoint.metadata';
 import { RateLimitService } from './rate-limit.service';
 
 /**

@@ -5,7 +5,7 @@ import { newOutcome, type ProxyContext, type RouterRequest } from '../common/pro
 import { validateProxyBody } from './request-validation';
 
 /** Checks the body of a proxied request and starts its ProxyContext (on a config snapshot). */
-export function createProxyContext(req: RouterRequest, endpoint: Endpoint, config: RouterConfig): ProxyContext {
+export function startProxyContext(req: RouterRequest, endpoint: Endpoint, config: RouterConfig): ProxyContext {
   if (req.body === undefined) {
     throw new OpenAIError(415, 'unsupported_media_type', 'Send the request body as JSON with "Content-Type: application/json".');
   }
