@@ -37,10 +37,17 @@ describe('prepareBoot', () => {
   it.each([
     ['--llmrouter-api-key wins over the env var', { apiKey: 'from-cli' }, { TEAM_KEY: 'from-env' }, 'from-cli'],
     ['the env var named by llmrouter_api_key_env', {}, { TEAM_KEY: 'from-env', LLMROUTER_API_KEY: 'ignored' }, 'from-env'],
+    ['the env var named by --llmrouter-api-key-env, over the file', { apiKeyEnv: 'CLI_KEY' }, { TEAM_KEY: 'ignored', CLI_KEY: 'from-cli-env' }, 'from-cli-env'],
   ])('takes the key from %s', (_what, options, env, expected) => {
     const boot = prepareBoot({ config: configPath, ...options }, env, false);
     expect(boot.routerKey).toBe(expected);
     expect(boot.routerKeyGenerated).toBe(false);
+  });
+
+  it('names the --llmrouter-api-key-env variable as the place to keep a generated key', () => {
+    const boot = prepareBoot({ config: configPath, apiKeyEnv: 'CLI_KEY' }, {}, false);
+    expect(boot.routerKeyGenerated).toBe(true);
+    expect(boot.initial.config.apiKeyEnv).toBe('CLI_KEY');
   });
 
   it('generates a key when none is configured (an empty variable counts as none)', () => {

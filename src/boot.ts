@@ -12,7 +12,7 @@ export function generateRouterKey(): string {
 /** Throws ConfigError when the config is invalid. */
 export function prepareBoot(options: CliOptions, env: Env, prettyLogs: boolean): BootOptions {
   const configPath = resolveConfigPath(options.config, env);
-  const overrides = { port: options.port, host: options.host, workers: options.workers };
+  const overrides = { port: options.port, host: options.host, workers: options.workers, apiKeyEnv: options.apiKeyEnv };
   const initial = withOverrides(loadConfig(configPath, env), overrides);
   const configured = options.apiKey ?? env[initial.config.apiKeyEnv];
   const routerKey = configured || generateRouterKey();

@@ -14,6 +14,24 @@ describe('command line', () => {
     [['--log-level=warn'], { logLevel: 'warn' }],
     [['--workers', 'auto'], { workers: 'auto' }],
     [['--workers=4'], { workers: 4 }],
+    [['--llmrouter-api-key-env', 'MY_ROUTER_KEY'], { apiKeyEnv: 'MY_ROUTER_KEY' }],
+    // The Go original's flags: one dash or two, "-flag value" or "-flag=value".
+    [['-config', 'my.json'], { config: 'my.json' }],
+    [['-config=my.json'], { config: 'my.json' }],
+    [['-port', '8080'], { port: 8080 }],
+    [['-port=8080'], { port: 8080 }],
+    [['-log-level', 'debug'], { logLevel: 'debug' }],
+    [['-log-level=warn'], { logLevel: 'warn' }],
+    [['-llmrouter-api-key', 'rsk_abc'], { apiKey: 'rsk_abc' }],
+    [['-llmrouter-api-key=rsk_a=b'], { apiKey: 'rsk_a=b' }],
+    [['-llmrouter-api-key-env', 'MY_KEY'], { apiKeyEnv: 'MY_KEY' }],
+    [['-llmrouter-api-key-env=MY_KEY'], { apiKeyEnv: 'MY_KEY' }],
+    [['--llmrouter-api-key-env=MY_KEY'], { apiKeyEnv: 'MY_KEY' }],
+    [['-llmrouter-api-key', '-starts-with-dash'], { apiKey: '-starts-with-dash' }],
+    [
+      ['-config', 'c.json', '--port=1', '-host', '::1', '-log-level=error'],
+      { config: 'c.json', port: 1, host: '::1', logLevel: 'error' },
+    ],
     [
       ['--config', 'c.json', '--port=1', '--host', '::1', '--log-level', 'error'],
       { config: 'c.json', port: 1, host: '::1', logLevel: 'error' },
@@ -22,14 +40,25 @@ describe('command line', () => {
     expect(parseCli(argv)).toEqual({ kind: 'serve', options });
   });
 
-  it.each([['--help'], ['-h'], ['--port', '1', '--help']])('%j asks for help', (...argv) => {
+  it.each([['--help'], ['-h'], ['-help'], ['--port', '1', '--help']])('%j asks for help', (...argv) => {
     expect(parseCli(argv)).toEqual({ kind: 'help' });
-    expect(USAGE).toContain('--llmrouter-api-key');
+  });
+
+  it('lists every flag of the Go original in the help', () => {
+    for (const flag of ['--config FILE', '--port N', '--log-level LEVEL', '--llmrouter-api-key KEY', '--llmrouter-api-key-env NAME']) {
+      expect(USAGE).toContain(flag);
+    }
+    expect(USAGE).toContain('one or two dashes');
   });
 
   it.each([
     [['--verbose'], 'unknown option: --verbose (see --help)'],
     [['--verbose=1'], 'unknown option: --verbose (see --help)'],
+    [['-verbose'], 'unknown option: -verbose (see --help)'],
+    [['---config', 'x'], 'unknown option: ---config (see --help)'],
+    [['-port', 'abc'], '--port must be 0-65535, got "abc"'],
+    [['-llmrouter-api-key-env', 'NOT A NAME'], '--llmrouter-api-key-env must be a variable name, got "NOT A NAME"'],
+    [['-config'], '--config needs a value'],
     [['serve'], 'unknown option: serve (see --help)'],
     [['--port'], '--port needs a value'],
     [['--config='], '--config needs a value'],

@@ -8,6 +8,8 @@ export interface CliOptions {
   port?: number;
   host?: string;
   apiKey?: string;
+  /** The environment variable holding the router key (overrides llmrouter_api_key_env). */
+  apiKeyEnv?: string;
   logLevel?: LogLevel;
   workers?: number | 'auto';
 }
@@ -24,20 +26,23 @@ export const USAGE = `Usage: node dist/main.js [options]
 
 Routes OpenAI-compatible API requests to backends chosen by the model's prefix.
 
-Options:
-  --config FILE              config file (default: $LLMROUTER_CONFIG, else ./config.json, else the embedded default)
-  --port N                   port to listen on (overrides listening_port; default 11411)
-  --host ADDR                address to bind (overrides host; default 0.0.0.0)
-  --llmrouter-api-key KEY    the router's own API key (default: the env var named by llmrouter_api_key_env)
-  --log-level LEVEL          error, warn, info (default) or debug
-  --workers N|auto           router processes sharing the port (default 1; auto = one per core)
-  -h, --help                 print this help
+Options (one or two dashes, as in the Go original: -port 8080, --port=8080):
+  --config FILE                  config file (default: $LLMROUTER_CONFIG, else ./config.json, else the embedded default)
+  --port N                       port to listen on (overrides listening_port; default 11411)
+  --host ADDR                    address to bind (overrides host; default 0.0.0.0)
+  --llmrouter-api-key KEY        the router's own API key (default: the variable below)
+  --llmrouter-api-key-env NAME   environment variable holding the router key (overrides llmrouter_api_key_env;
+                                 default LLMROUTER_API_KEY)
+  --log-level LEVEL              error, warn, info (default) or debug
+  --workers N|auto               router processes sharing the port (default 1; auto = one per core)
+  -h, --help                     print this help
 
 Commands:
   keys create NAME           print a new client key once, and the api_keys entry (with its SHA-256) for config.json
 `;
 
-const VALUE_FLAGS = new Set(['--config', '--port', '--host', '--llmrouter-api-key', '--log-level', '--workers']);
+const VALUE_FLAGS = new Set(['--config', '--port', '--host', '--llmrouter-api-key', '--llmrouter-api-key-env', '--log-level', '--workers']);
+const HELP_FLAGS = new Set(['-h', '--h', '-help', '--help']);
 
 export function parseCli(argv: string[]): CliCommand {
   if (argv[0] === 'keys') {
@@ -50,12 +55,14 @@ export function parseCli(argv: string[]): CliCommand {
   const options: CliOptions = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return { kind: 'help' };
+    if (HELP_FLAGS.has(arg)) return { kind: 'help' };
+    // Go's flag package: -flag and --flag are the same; the value follows "=" or is the next argument.
     const eq = arg.indexOf('=');
-    const flag = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
-    if (!VALUE_FLAGS.has(flag)) throw new CliError(`unknown option: ${flag} (see --help)`);
+    const written = eq > 0 && arg.startsWith('-') ? arg.slice(0, eq) : arg;
+    const flag = /^-[^-]/.test(written) ? `-${written}` : written;
+    if (!VALUE_FLAGS.has(flag)) throw new CliError(`unknown option: ${written} (see --help)`);
     let value: string | undefined;
-    if (eq > 0 && arg.startsWith('--')) value = arg.slice(eq + 1);
+    if (eq > 0 && arg.startsWith('-')) value = arg.slice(eq + 1);
     else value = argv[++i];
     if (value === undefined || value === '') throw new CliError(`${flag} needs a value`);
     switch (flag) {
@@ -70,6 +77,10 @@ export function parseCli(argv: string[]): CliCommand {
         break;
       case '--llmrouter-api-key':
         options.apiKey = value;
+        break;
+      case '--llmrouter-api-key-env':
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) throw new CliError(`--llmrouter-api-key-env must be a variable name, got "${value}"`);
+        options.apiKeyEnv = value;
         break;
       case '--log-level':
         if (!(LOG_LEVELS as readonly string[]).includes(value)) {

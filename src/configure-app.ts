@@ -1,7 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type RequestHandler } from 'express';
+import type { Server } from 'node:http';
 import { AppModule } from './app.module';
+import { ClientKeyService } from './auth/client-key.service';
 import { OpenAIErrorFilter } from './common/openai-error.filter';
 import { answerClientErrors } from './common/http-client-error';
 import { RequestEventsService } from './common/request-events.service';
@@ -47,9 +49,11 @@ export async function createApp(boot: BootOptions): Promise<NestExpressApplicati
     maxAge: 86_400,
     optionsSuccessStatus: 204,
   });
-  app.use(jsonBody(app.get(RouterConfigService)));
+  const keys = app.get(ClientKeyService);
+  app.use(jsonBody(app.get(RouterConfigService), keys));
   app.useGlobalFilters(new OpenAIErrorFilter());
   answerClientErrors(app.getHttpServer());
+  continueOnlyWithKey(app.getHttpServer(), keys);
   // No enableShutdownHooks(): it would treat SIGHUP (config reload) as a shutdown and close the upstream
   // pools before requests in flight are done. main.ts drains first (GracefulShutdownService), then closes.
   return app;
@@ -57,11 +61,20 @@ export async function createApp(boot: BootOptions): Promise<NestExpressApplicati
 
 const BODY_ERRORS = new OpenAIErrorFilter();
 
-/** express.json with the config's max_request_bytes (re-read after a reload). */
-function jsonBody(configService: RouterConfigService): RequestHandler {
+/**
+ * express.json with the config's max_request_bytes (re-read after a reload), for callers with a key only.
+ * Without an accepted key nothing is read: ApiKeyGuard gives the answer (401, or 429 after too many
+ * failures), and the connection closes after it instead of being drained of a body nobody will read.
+ */
+function jsonBody(configService: RouterConfigService, keys: ClientKeyService): RequestHandler {
   let limit = -1;
   let parser: RequestHandler | undefined;
   return (req, res, next) => {
+    if (!keys.forRequest(req)) {
+      if (hasBody(req)) res.setHeader('connection', 'close');
+      next();
+      return;
+    }
     const wanted = configService.current.maxRequestBytes;
     if (wanted !== limit || !parser) {
       limit = wanted;
@@ -70,4 +83,20 @@ function jsonBody(configService: RouterConfigService): RequestHandler {
     // Mapped here: Nest would turn a JSON SyntaxError into a 400 that echoes part of the body.
     parser(req, res, (err?: unknown) => next(err === undefined ? undefined : BODY_ERRORS.toOpenAIError(err)));
   };
+}
+
+function hasBody(req: { headers: Record<string, unknown> }): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * "Expect: 100-continue" (curl sends it for bodies over 1 MB): the body is invited only from a caller with
+ * an accepted key. Others get their answer without sending the body at all.
+ */
+function continueOnlyWithKey(server: Server, keys: ClientKeyService): void {
+  server.on('checkContinue', (req, res) => {
+    if (keys.forRequest(req)) res.writeContinue();
+    server.emit('request', req, res);
+  });
 }

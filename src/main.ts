@@ -8,6 +8,7 @@ import { describeBackends } from './config/compiled-config';
 import { createApp } from './configure-app';
 import { RouterLogger } from './logging/router-logger';
 import { GracefulShutdownService } from './lifecycle/graceful-shutdown.service';
+import { WorkerSupervisor } from './lifecycle/worker-supervisor';
 import { createKeyCommand } from './team/keys-command';
 
 async function main(): Promise<void> {
@@ -45,20 +46,15 @@ async function main(): Promise<void> {
   if (workers > 1 && cluster.isPrimary) {
     if (boot.routerKeyGenerated) process.stdout.write(routerKeyBanner(boot.routerKey, config.apiKeyEnv));
     // Workers share the port and one key; a generated key is handed down so every worker accepts it.
-    const env = { LLMROUTER_WORKER_KEY: boot.routerKey };
-    for (let i = 0; i < workers; i++) cluster.fork(env);
-    cluster.on('exit', (worker, code, signal) => {
-      if (signal !== 'SIGTERM' && signal !== 'SIGINT' && code !== 0) {
-        process.stderr.write(`llm-router: worker ${worker.process.pid} died (${signal ?? code}); starting another\n`);
-        cluster.fork(env);
-      }
+    const supervisor = new WorkerSupervisor({
+      cluster,
+      workers,
+      env: { LLMROUTER_WORKER_KEY: boot.routerKey },
+      write: (line) => process.stderr.write(line),
+      exit: (code) => process.exit(code),
     });
-    const stop = (signal: NodeJS.Signals) => {
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => stop('SIGHUP'));
+    supervisor.start();
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.signal(signal));
     return;
   }
   if (cluster.isWorker && process.env.LLMROUTER_WORKER_KEY) {
@@ -70,21 +66,27 @@ async function main(): Promise<void> {
   const logger = app.get(RouterLogger);
   for (const warning of boot.initial.warnings) logger.warn(`config: ${warning}`, 'Config');
   await app.listen(config.port, config.host);
-  // SIGTERM (docker stop) or Ctrl-C: finish what is in flight, then exit 0. A second Ctrl-C kills at once.
+  // SIGTERM (docker stop) or Ctrl-C: finish what is in flight, then exit 0. Alone, a second Ctrl-C kills at
+  // once; a worker gets Ctrl-C from the terminal and again from the primary, and drains once.
+  let draining = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (draining) return;
+    draining = true;
+    void app
+      .get(GracefulShutdownService)
+      .drain(`${signal} received`)
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`, 'Main');
+          process.exit(1);
+        },
+      );
+  };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      void app
-        .get(GracefulShutdownService)
-        .drain(`${signal} received`)
-        .then(() => app.close())
-        .then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`, 'Main');
-            process.exit(1);
-          },
-        );
-    });
+    if (cluster.isWorker) process.on(signal, shutdown);
+    else process.once(signal, shutdown);
   }
   if (boot.routerKeyGenerated) process.stdout.write(routerKeyBanner(boot.routerKey, config.apiKeyEnv));
   logger.log(

@@ -60,9 +60,11 @@ function run(args: string[], opts: { cwd?: string; env?: Record<string, string> 
 }
 
 /** Starts a router on 127.0.0.1 and waits until /health answers. */
-async function start(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN, '--host', '127.0.0.1', '--port', String(port), ...args], {
+async function start(args: string[], opts: { cwd?: string; env?: Record<string, string>; port?: number } = {}): Promise<Running> {
+  const port = opts.port ?? (await freePort());
+  // A given port is passed by the test's own flags.
+  const listen = opts.port === undefined ? ['--host', '127.0.0.1', '--port', String(port)] : [];
+  const child = spawn(process.execPath, [MAIN, ...listen, ...args], {
     cwd: opts.cwd ?? emptyDir(),
     env: { ...BASE_ENV, ...opts.env },
   });
@@ -133,7 +135,7 @@ describe('command line (built router)', () => {
     const { code, stdout, stderr } = await run(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: /);
-    for (const flag of ['--config', '--port', '--host', '--llmrouter-api-key', '--log-level']) expect(stdout).toContain(flag);
+    for (const flag of ['--config', '--port', '--host', '--llmrouter-api-key', '--llmrouter-api-key-env', '--log-level']) expect(stdout).toContain(flag);
     expect(stderr).toBe('');
   });
 
@@ -148,6 +150,30 @@ describe('command line (built router)', () => {
     expect(stderr).toMatch(message);
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stdout).toBe('');
+  });
+
+  it.each([
+    ['-flag value', (config: string, port: number) => ['-config', config, '-port', String(port), '-log-level', 'debug', '-llmrouter-api-key-env', 'MY_ROUTER_KEY']],
+    ['-flag=value', (config: string, port: number) => [`-config=${config}`, `-port=${port}`, '-log-level=debug', '-llmrouter-api-key-env=MY_ROUTER_KEY']],
+    ['--flag value', (config: string, port: number) => ['--config', config, '--port', String(port), '--log-level', 'debug', '--llmrouter-api-key-env', 'MY_ROUTER_KEY']],
+  ])('starts with the Go original flags written %s, taking the key from the named variable', async (_form, args) => {
+    const dir = emptyDir();
+    const port = await freePort();
+    const config = writeConfig(dir, { host: '127.0.0.1' });
+    const router = await start(args(config, port), { cwd: dir, port, env: { MY_ROUTER_KEY: 'rsk_from_my_variable', LLMROUTER_API_KEY: 'rsk_not_this_one' } });
+    expect((await chat(router.url, 'rsk_from_my_variable')).status).toBe(200);
+    expect((await chat(router.url, 'rsk_not_this_one')).status).toBe(401);
+    // -log-level debug took effect: debug lines are written.
+    expect(router.stdout()).toMatch(/"level":"debug"/);
+    expect(router.stdout()).toContain(config);
+    await stop(router.child);
+  });
+
+  it('takes the router key from -llmrouter-api-key=KEY', async () => {
+    const dir = emptyDir();
+    const router = await start([`-config=${writeConfig(dir)}`, '-llmrouter-api-key=rsk_single_dash_key'], { cwd: dir });
+    expect((await chat(router.url, 'rsk_single_dash_key')).status).toBe(200);
+    await stop(router.child);
   });
 
   it('lists every problem of an invalid config and exits 1', async () => {

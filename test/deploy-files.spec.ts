@@ -21,9 +21,14 @@ describe('docker-compose.yml', () => {
     expect(ollama.image).toMatch(/^ollama\/ollama(:[\w.-]+)?$/);
   });
 
-  it('publishes 11411 for the router and 11434 for Ollama', () => {
+  it('publishes 11411 for the router and no port for Ollama (it has no key), showing a loopback-only mapping', () => {
     expect(router.ports).toContain('11411:11411');
-    expect(ollama.ports).toContain('11434:11434');
+    expect(ollama.ports).toBeUndefined();
+    expect(ollama.expose).toBeUndefined();
+    const text = read('docker-compose.yml');
+    expect(text).toMatch(/^\s*#\s*-\s*"127\.0\.0\.1:11434:11434"\s*$/m);
+    // Nothing else in the file publishes Ollama's port on every interface.
+    expect(text).not.toMatch(/^\s*-\s*"?(0\.0\.0\.0:)?11434:11434"?\s*$/m);
   });
 
   it('keeps Ollama models in a named volume at /root/.ollama', () => {

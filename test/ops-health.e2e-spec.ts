@@ -1,16 +1,19 @@
+import { startBlackHole, type BlackHole } from './black-hole';
 import { defaultAnswer, FakeUpstream } from './fake-upstream';
-import { backend, RunningRouter, startRouter } from './router-harness';
+import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
 const BACKEND_KEY = 'sk-health-backend-key-5e6f';
 
 describe('ops: health endpoints', () => {
   let primary: FakeUpstream;
   let slow: FakeUpstream;
+  let hole: BlackHole;
   const routers: RunningRouter[] = [];
 
   beforeAll(async () => {
     primary = await FakeUpstream.start();
     slow = await FakeUpstream.start();
+    hole = await startBlackHole();
     // Never answers /models: the probe must give up after its 2 s timeout.
     slow.handle((req, res) => {
       if (!req.path.endsWith('/models')) defaultAnswer(slow, req, res);
@@ -21,6 +24,7 @@ describe('ops: health endpoints', () => {
     for (const r of routers) await r.close();
     await primary.close();
     await slow.close();
+    hole.close();
   });
 
   const start = async (backends: Record<string, unknown>[]) => {
@@ -81,5 +85,30 @@ describe('ops: health endpoints', () => {
     expect(body.status).toBe('error');
     expect(body.details.backends).toMatchObject({ status: 'down', default: 'main', states: { main: { status: 'down' }, other: { status: 'up' } } });
     expect((await get(r, '/health/live')).status).toBe(200);
+  });
+
+  it('answers within the 2 s probe timeout when a backend never completes the connection (black-holed host)', async () => {
+    const r = await start([backend('main', primary.url, { default: true }), backend('hole', hole.url)]);
+    const started = Date.now();
+    const res = await get(r, '/health/ready');
+    // A health check with a 5 s timeout (compose, Kubernetes) must see the router ready: main is up.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text).details.backends.states).toEqual({ main: { status: 'up' }, hole: { status: 'down', reason: 'timeout' } });
+    // Answered from the cache now, without waiting on the hole again.
+    const again = Date.now();
+    expect((await get(r, '/health/ready')).status).toBe(200);
+    expect(Date.now() - again).toBeLessThan(1_000);
+  });
+
+  it('lists the other backends\' models within the 5 s list timeout when one backend is black-holed', async () => {
+    const r = await start([backend('main', primary.url, { default: true }), backend('hole', hole.url)]);
+    const started = Date.now();
+    const res = await fetch(`${r.url}/v1/models`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } });
+    // The pool's connect timeout is 10 s; the list's own 5 s must bound the answer.
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(res.status).toBe(200);
+    const ids = ((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+    expect(ids).toEqual(primary.models.map((m) => `main/${m}`));
   });
 });

@@ -80,6 +80,11 @@ describe('ops: structured logs', () => {
       body: `{"messages": "${MARKER}`,
     });
     responseIds.garbled = garbled.headers.get('x-request-id');
+    await client.chat.completions.create(
+      { model: 'fake/\u001b[2J\u0000x\ud800\nfake line', messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { 'x-request-id': 'ops-trace-odd-model' } },
+    );
+    await fetch(`${router.url}/${'long-path/'.repeat(1_000)}`, { headers: { 'x-request-id': 'ops-trace-long-path' } });
     const missing = await fetch(`${router.url}/no/such/path`, { headers: { 'x-request-id': 'ops-trace-404' } });
     responseIds.missing = missing.headers.get('x-request-id');
     await fetch(`${router.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_KEY}` } });
@@ -134,6 +139,17 @@ describe('ops: structured logs', () => {
     expect(typeof line!.ttfb_ms).toBe('number');
     expect(typeof line!.total_ms).toBe('number');
     expect(requestLine('ops-trace-2')).toMatchObject({ key: 'default', model: 'fake/m2', backend: 'fake', stream: true, prompt_tokens: 11, completion_tokens: 3 });
+  });
+
+  it('logs a model with terminal escapes, NUL, lone surrogates or line breaks as printable text on one line', () => {
+    expect(requestLine('ops-trace-odd-model')).toMatchObject({ model: 'fake/\ufffd[2J\ufffdx\ufffd\ufffdfake line', upstream_model: '\ufffd[2J\ufffdx\ufffd\ufffdfake line' });
+    expect(router.stdout()).not.toContain('\u001b[2J');
+  });
+
+  it('logs at most 512 characters of a path', () => {
+    const path = String(requestLine('ops-trace-long-path')?.path);
+    expect(path.startsWith('/long-path/long-path/')).toBe(true);
+    expect(path.length).toBeLessThanOrEqual(513);
   });
 
   it("puts the request id on other lines about the request (a stream that broke midway)", () => {

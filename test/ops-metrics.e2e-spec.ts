@@ -17,6 +17,7 @@ describe('ops: GET /metrics', () => {
     fake.handle((req, res) => {
       const content = req.body?.messages?.[0]?.content;
       if (content === 'fail') return json(res, 503, { error: { message: 'overloaded' } });
+      if (content === 'unknown') return json(res, 404, { error: { message: 'model not found', code: 'model_not_found' } });
       if (content === 'hold') {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(`data: ${JSON.stringify(chunk(req.body.model, 'first'))}\n\n`);
@@ -139,5 +140,38 @@ describe('ops: GET /metrics', () => {
   it('counts requests rejected before routing by status', async () => {
     await fetch(`${router.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' });
     expect(await eventually('llmrouter_rejected_requests_total', { status: '401' }, 1)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps real models labelled after a flood of unknown model names', async () => {
+    const post = (model: string, content: string) =>
+      fetch(`${router.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
+      });
+    // More unknown names than there are label places (500), a few at a time.
+    const names = Array.from({ length: 520 }, (_, i) => `fake/no-such-model-${i}`);
+    for (let i = 0; i < names.length; i += 20) {
+      const answers = await Promise.all(names.slice(i, i + 20).map((m) => post(m, 'unknown')));
+      for (const a of answers) expect(a.status).toBe(404);
+    }
+    expect((await post('fake/real-after-flood', 'hi')).status).toBe(200);
+    expect((await post('smart', 'hi')).status).toBe(200);
+    expect(await eventually('llmrouter_requests_total', { model: 'fake/real-after-flood', status: '200' }, 1)).toBe(1);
+    const { text } = await scrape();
+    expect(sample(text, 'llmrouter_requests_total', { backend: 'fake', model: 'smart', status: '200' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'llmrouter_requests_total', { model: 'fake/no-such-model-0' })).toBeUndefined();
+    expect(sample(text, 'llmrouter_requests_total', { model: 'other', status: '404' })).toBe(520);
+  });
+
+  it('labels a model with control characters and lone surrogates with a printable value, and refuses one over 256 characters', async () => {
+    const client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: ROUTER_KEY, maxRetries: 0 });
+    const reply = await client.chat.completions.create({ model: 'fake/odd\u0000\ud800name', messages: [{ role: 'user', content: 'hi' }] });
+    expect(reply.choices[0].message.content).toBe('Hello');
+    expect(await eventually('llmrouter_requests_total', { model: 'fake/odd\ufffd\ufffdname', status: '200' }, 1)).toBe(1);
+    const tooLong = client.chat.completions.create({ model: `fake/${'m'.repeat(300)}`, messages: [{ role: 'user', content: 'hi' }] });
+    await expect(tooLong).rejects.toMatchObject({ status: 400, error: { type: 'invalid_request_error', code: 'model_too_long', param: 'model' } });
+    await expect(tooLong).rejects.toThrow(/at most 256 characters/);
+    expect(fake.requests.some((r) => String(r.body?.model).length > 256)).toBe(false);
   });
 });

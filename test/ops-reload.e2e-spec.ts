@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { chunk, completion, FakeUpstream, json } from './fake-upstream';
-import { waitFor } from './ops-spawn';
+import { spawnRouter, waitFor, type SpawnedRouter } from './ops-spawn';
 import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
 /** Saves like editors that write a new file and rename it over the old one. */
@@ -68,5 +71,75 @@ describe('ops: config reload while requests are in flight', () => {
     expect(await ask()).toBe('from new');
     saveByRename(router.configPath, { backends: [backend('old', oldFake.url, { default: true })] });
     expect(await waitFor(async () => (await ask()) === 'from old', 10_000)).toBe(true);
+  });
+});
+
+describe('ops: trust_proxy values Express would refuse', () => {
+  let fake: FakeUpstream;
+  let router: SpawnedRouter | undefined;
+  const KEY = 'rsk_reload_trust_proxy_key';
+
+  beforeAll(async () => {
+    fake = await FakeUpstream.start();
+  });
+  afterAll(async () => {
+    router?.kill('SIGKILL');
+    await fake.close();
+  });
+
+  it.each([
+    ['lb.internal', 'is not accepted (invalid IP address: lb.internal)'],
+    ['true', 'is a string; write the JSON boolean true without quotes'],
+  ])('refuses to start with trust_proxy "%s", saying why', async (value, why) => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmrouter-trust-'));
+    const configPath = join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ trust_proxy: value, backends: [backend('fake', fake.url, { default: true })] }));
+    const child = spawn(process.execPath, [resolve(process.env.LLMROUTER_MAIN ?? 'dist/main.js'), '--config', configPath, '--port', '0'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', (c) => {
+        clearTimeout(timer);
+        r(c);
+      });
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain(`trust_proxy: "${value}" ${why}`);
+  });
+
+  it('rejects a reload to trust_proxy "lb.internal", keeps serving on the old config, and logs why', async () => {
+    const backends = [backend('fake', fake.url, { default: true })];
+    router = await spawnRouter({ trust_proxy: 'loopback', backends }, { LLMROUTER_API_KEY: KEY });
+    const ask = () =>
+      fetch(`${router!.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    const write = (extra: Record<string, unknown>) =>
+      saveByRename(router!.configPath, { listening_port: router!.port, host: '127.0.0.1', backends, ...extra });
+
+    write({ trust_proxy: 'lb.internal', aliases: { newalias: 'fake/x' } });
+    router.kill('SIGHUP');
+    expect(await waitFor(() => router!.stdout().includes('the previous config stays in force'), 10_000)).toBe(true);
+    expect(router.stdout()).toContain('trust_proxy: \\"lb.internal\\" is not accepted');
+    expect(router.child.exitCode).toBeNull();
+    expect((await ask()).status).toBe(200);
+    // The alias of the refused file did not come in with it.
+    const models = await fetch(`${router.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.json() as Promise<{ data: Array<{ id: string }> }>);
+    expect(models.data.map((m) => m.id)).not.toContain('newalias');
+
+    write({ trust_proxy: '127.0.0.1', aliases: { newalias: 'fake/x' } });
+    router.kill('SIGHUP');
+    expect(
+      await waitFor(async () => {
+        const list = await fetch(`${router!.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.json() as Promise<{ data: Array<{ id: string }> }>);
+        return list.data.some((m) => m.id === 'newalias');
+      }, 10_000),
+    ).toBe(true);
   });
 });

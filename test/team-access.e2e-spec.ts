@@ -85,6 +85,15 @@ describe('team access: per-key models, limits and usage', () => {
       expect(up.requests.length).toBe(before);
     });
 
+    it('refuses a model name over 256 characters as too long, without echoing it', async () => {
+      const long = `groq/${'x'.repeat(100_000)}`;
+      const res = await chat(ALICE, long);
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(JSON.parse(text).error).toMatchObject({ code: 'model_too_long', param: 'model' });
+      expect(text.length).toBeLessThan(1_000);
+    });
+
     it('refuses a prefix lookalike: groq/llama-* does not cover groq/mixtral', async () => {
       const before = up.requests.length;
       const res = await chat(BOB, 'groq/mixtral');

@@ -1,4 +1,5 @@
-import { invalidKeyMessage, presentedKey } from './api-key.guard';
+import { invalidKeyMessage } from './api-key.guard';
+import { presentedKey } from './presented-key';
 
 describe('presentedKey', () => {
   it.each([
@@ -12,7 +13,7 @@ describe('presentedKey', () => {
     ['', undefined],
     [undefined, undefined],
   ])('reads %j as %j', (header, key) => {
-    expect(presentedKey(header)).toBe(key);
+    expect(presentedKey({ headers: { authorization: header } })).toBe(key);
   });
 });
 

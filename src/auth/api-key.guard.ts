@@ -5,9 +5,8 @@ import { RouterConfigService } from '../config/router-config.service';
 import { RateLimitService } from '../team/rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
 import { ClientKeyService } from './client-key.service';
+import { presentedKey } from './presented-key';
 import { IS_PUBLIC } from './public.decorator';
-
-const BEARER = /^bearer\s+(.+)$/i;
 
 /** Global guard: every route needs `Authorization: Bearer <key>` unless it is marked @Public(). */
 @Injectable()
@@ -23,7 +22,7 @@ export class ApiKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.reflector.get<boolean>(IS_PUBLIC, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
-    const presented = presentedKey(req.headers.authorization);
+    const presented = presentedKey(req);
     if (presented === undefined) {
       throw new OpenAIError(
         401,
@@ -31,9 +30,9 @@ export class ApiKeyGuard implements CanActivate {
         'Missing API key: send "Authorization: Bearer <your LLM-router key>".',
       );
     }
-    const key = this.keys.find(presented);
+    // Resolved once (the body gate already looked it up): later guards and handlers read it from the request.
+    const key = this.keys.forRequest(req);
     if (!key) return this.reject(req, presented);
-    // Resolved once: later guards and handlers read the key from the request.
     req.apiKeyName = key.name;
     req.clientKey = key;
     return true;
@@ -45,12 +44,6 @@ export class ApiKeyGuard implements CanActivate {
     const limited = await this.limits.authFailure(address, this.configService.current.authFailuresPerMinute);
     throw limited ?? new OpenAIError(401, 'invalid_api_key', invalidKeyMessage(presented));
   }
-}
-
-export function presentedKey(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const match = BEARER.exec(header.trim());
-  return match ? match[1].trim() : undefined;
 }
 
 /** Never echoes the key; only says which kind of key it looks like when it is a provider's. */

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { presentedKey, type KeyCarrier } from './presented-key';
 import { RouterConfig } from '../config/compiled-config';
 import { RouterConfigService } from '../config/router-config.service';
 import { allowsEveryModel, compileModelGlobs, type ModelPredicate } from '../team/model-globs';
@@ -31,6 +32,8 @@ export function sha256(value: string): Buffer {
 @Injectable()
 export class ClientKeyService {
   private keys: StoredKey[] = [];
+  /** The key each request was found to carry: the body parser and ApiKeyGuard ask, it is hashed once. */
+  private readonly byRequest = new WeakMap<KeyCarrier, ClientKey | null>();
 
   constructor(private readonly configService: RouterConfigService) {
     this.keys = this.compile(configService.current);
@@ -45,6 +48,17 @@ export class ClientKeyService {
       if (timingSafeEqual(stored.digest, digest) && found === undefined) found = stored.key;
     }
     return found;
+  }
+
+  /** The configured key the request presents, if any. */
+  forRequest(req: KeyCarrier): ClientKey | undefined {
+    let key = this.byRequest.get(req);
+    if (key === undefined) {
+      const presented = presentedKey(req);
+      key = (presented === undefined ? undefined : this.find(presented)) ?? null;
+      this.byRequest.set(req, key);
+    }
+    return key ?? undefined;
   }
 
   byName(name: string | undefined): ClientKey | undefined {

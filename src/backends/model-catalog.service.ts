@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
+import { withDeadline } from '../common/deadline';
 import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
 import { UpstreamPoolsService } from './upstream-pools.service';
 
@@ -43,7 +44,7 @@ export class ModelCatalogService {
   async backendModels(backend: CompiledBackend, timeoutMs = LIST_TIMEOUT_MS): Promise<ModelEntry[]> {
     if (backend.missingKeyEnv) return [];
     try {
-      const ids = await this.fetchIds(backend, timeoutMs);
+      const ids = await withDeadline(this.fetchIds(backend, timeoutMs), timeoutMs);
       return ids.map((id) => ({ id: `${backend.prefix}${id}`, object: 'model', created: 0, owned_by: backend.name }));
     } catch (err) {
       this.logger.warn(`could not list models of backend "${backend.name}": ${(err as Error).message}`);

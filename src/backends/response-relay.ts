@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Response } from 'express';
 import type { ErrorDialect } from '../common/answer-bridge';
+import { wellFormed } from '../common/client-text';
 import { sseErrorEventIn } from '../common/error-dialect';
 import type { SseMonitor } from './sse-monitor';
 
@@ -31,7 +32,7 @@ export function relayHeaders(upstream: IncomingHttpHeaders | Record<string, unkn
  * cut to a length every HTTP client accepts.
  */
 export function headerSafe(value: string, maxLength = 512): string {
-  const safe = /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+  const safe = /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(wellFormed(value));
   return safe.length <= maxLength ? safe : `${safe.slice(0, maxLength)}...`;
 }
 

@@ -75,6 +75,20 @@ describe('config validation', () => {
     expect(problems).toHaveLength(6);
   });
 
+  it.each([
+    ['a host name', 'lb.internal', /trust_proxy: "lb.internal" is not accepted \(invalid IP address: lb.internal\).*Host names are not resolved/],
+    ['"true" as a string', 'true', /trust_proxy: "true" is a string; write the JSON boolean true without quotes/],
+    ['a bad subnet', '10.0.0.0/33', /trust_proxy: "10.0.0.0\/33" is not accepted \(invalid range/],
+    ['an empty string', ' ', /trust_proxy: must be/],
+    ['a negative hop count', -1, /trust_proxy: must be/],
+  ])('rejects trust_proxy as %s the way Express would', (_what, value, message) => {
+    expect(problemsOf({ trust_proxy: value, backends: [ollama] }).some((p) => message.test(p))).toBe(true);
+  });
+
+  it.each([true, false, 2, 'loopback', 'loopback, 10.0.0.0/8', '::1', 'uniquelocal,linklocal'])('accepts trust_proxy %j', (value) => {
+    expect(compileConfig({ trust_proxy: value, backends: [ollama] }, 'test.json', {}).config.trustProxy).toBe(value);
+  });
+
   it('accepts an alias to a bare model when a default backend exists', () => {
     const { config } = compileConfig({ aliases: { fast: 'llama3.2' }, backends: [{ ...ollama, default: true }] }, 't', {});
     expect(config.aliases.get('fast')).toEqual(['llama3.2']);

@@ -15,6 +15,7 @@ import {
   RouterConfigFile,
 } from './router-config';
 import { buildDefaultConfig } from './default-config';
+import { trustProxyProblem } from './trust-proxy';
 import { CompiledBackend, RouterConfig } from './compiled-config';
 
 /** Every problem found in a config file, each with its JSON path. */
@@ -233,9 +234,8 @@ function crossFieldProblems(file: RouterConfigFile): string[] {
     if (k.name === 'default') problems.push(`api_keys[${i}].name: "default" is the router key's name; choose another`);
     keyNames.add(k.name);
   });
-  if (!isTrustProxy(file.trust_proxy)) {
-    problems.push('trust_proxy: must be true/false, a number of proxy hops, or addresses/subnets such as "loopback, 10.0.0.0/8"');
-  }
+  const trustProxy = trustProxyProblem(file.trust_proxy);
+  if (trustProxy) problems.push(trustProxy);
   return problems;
 }
 
@@ -253,10 +253,4 @@ function unknownFieldWarnings(input: Record<string, unknown>): string[] {
   if (Array.isArray(input.backends)) input.backends.forEach((b, i) => check(b, KNOWN_BACKEND_KEYS, `backends[${i}]`));
   if (Array.isArray(input.api_keys)) input.api_keys.forEach((k, i) => check(k, KNOWN_API_KEY_KEYS, `api_keys[${i}]`));
   return warnings;
-}
-
-function isTrustProxy(value: unknown): boolean {
-  if (value === undefined || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0;
-  return typeof value === 'string' && value.trim() !== '';
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ModelCatalogService } from '../backends/model-catalog.service';
 import { classifyUpstreamError } from '../backends/upstream-error';
+import { withDeadline } from '../common/deadline';
 import type { CompiledBackend } from '../config/compiled-config';
 
 export const PROBE_TIMEOUT_MS = 2_000;
@@ -13,13 +14,18 @@ export interface BackendState {
 }
 
 interface CachedProbe {
+  /** When the last probe started. */
   at: number;
-  state: Promise<BackendState>;
+  /** The last finished probe's answer. */
+  last?: BackendState;
+  running?: Promise<BackendState>;
 }
 
 /**
- * Is a backend answering? GET {base_url}/models with its own key, 2 s timeout, the answer kept 10 s so
- * frequent readiness probes do not hammer the backends. Concurrent probes share one request.
+ * Is a backend answering? GET {base_url}/models with its own key. The 2 s timeout bounds the whole probe,
+ * connecting included (a black-holed host sends nothing back, and the pool's connect timeout is longer).
+ * An answer is kept 10 s so frequent readiness probes do not hammer the backends; after that the last
+ * answer is still served while the next probe runs. Concurrent callers share one probe.
  */
 @Injectable()
 export class BackendProbeService {
@@ -31,17 +37,27 @@ export class BackendProbeService {
   constructor(private readonly catalog: ModelCatalogService) {}
 
   state(backend: CompiledBackend, now = Date.now()): Promise<BackendState> {
-    const cached = this.cache.get(backend);
-    if (cached && now - cached.at < PROBE_CACHE_MS) return cached.state;
-    const state = this.probe(backend).then((s) => this.noteTransition(backend.name, s));
-    this.cache.set(backend, { at: now, state });
-    return state;
+    let entry = this.cache.get(backend);
+    if (!entry) {
+      entry = { at: -Infinity };
+      this.cache.set(backend, entry);
+    }
+    if (!entry.running && now - entry.at >= PROBE_CACHE_MS) {
+      const probing = entry;
+      probing.at = now;
+      probing.running = this.probe(backend).then((s) => {
+        probing.last = this.noteTransition(backend.name, s);
+        probing.running = undefined;
+        return s;
+      });
+    }
+    return entry.last ? Promise.resolve(entry.last) : (entry.running as Promise<BackendState>);
   }
 
   private async probe(backend: CompiledBackend): Promise<BackendState> {
     if (backend.missingKeyEnv) return { status: 'down', reason: 'key_missing' };
     try {
-      await this.catalog.fetchIds(backend, PROBE_TIMEOUT_MS);
+      await withDeadline(this.catalog.fetchIds(backend, PROBE_TIMEOUT_MS), PROBE_TIMEOUT_MS);
       return { status: 'up' };
     } catch (err) {
       return { status: 'down', reason: probeFailure(err) };

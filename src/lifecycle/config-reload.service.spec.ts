@@ -45,6 +45,23 @@ describe('ConfigReloadService', () => {
     expect(logged).toContain('backends[0].prefix');
   });
 
+  it('keeps the old config when a service cannot apply the new one, and logs why', () => {
+    const { write, configService, logger, service } = setup();
+    const before = configService.current;
+    const applied: string[] = [];
+    configService.onChange((c) => applied.push(c.backends[0].name));
+    configService.onChange((c) => {
+      if (c.backends[0].name === 'two') throw new Error('invalid IP address: lb.internal');
+    });
+    write({ backends: [{ name: 'two', base_url: 'http://127.0.0.1:2/v1', prefix: 'two/', default: true }] });
+    expect(service.reload('test')).toBe(false);
+    expect(configService.current).toBe(before);
+    expect(applied).toEqual(['two', 'one']);
+    const logged = logger.error.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(logged).toContain('could not be applied: invalid IP address: lb.internal');
+    expect(logged).toContain('the previous config stays in force');
+  });
+
   it('warns that a changed port needs a restart', () => {
     const { write, logger, service } = setup();
     write({ listening_port: 9999, backends: [{ name: 'one', base_url: 'http://127.0.0.1:1/v1', prefix: 'one/', default: true }] });

@@ -13,8 +13,8 @@ const POLL_INTERVAL_MS = 1_000;
 
 /**
  * Reloads the config on SIGHUP and when its file changes. A valid file replaces the config atomically
- * (requests in flight keep the snapshot they started with); an invalid one is rejected with every problem
- * logged, and the old config stays. The environment (.env included) is not read again.
+ * (requests in flight keep the snapshot they started with) once every service has accepted it; an invalid
+ * one, or one a service refuses, is rejected with every problem logged, and the old config stays. The environment (.env included) is not read again.
  */
 @Injectable()
 export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -54,7 +54,10 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
     clearTimeout(this.debounce);
   }
 
-  /** Loads, validates and swaps in the config file; returns false (old config kept) when it is invalid. */
+  /**
+   * Loads, validates and swaps in the config file; returns false (old config kept) when it is invalid or
+   * when a service cannot apply it (RouterConfigService.swap is all-or-nothing).
+   */
   reload(trigger: string): boolean {
     const before = this.configService.current;
     const path = this.configService.boot.configPath;
@@ -66,9 +69,11 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
       this.logger.info(`config reloaded (${trigger}) from ${loaded.config.source}; backends: ${describeBackends(loaded.config)}`);
       return true;
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      for (const problem of err.problems) this.logger.error(`config reload rejected: ${err.source}: ${problem}`);
-      this.logger.error(`config reload (${trigger}) rejected with ${err.problems.length} problem(s); the previous config stays in force`);
+      // Whatever went wrong, a reload never takes the process down: the config in force stays.
+      const problems = err instanceof ConfigError ? err.problems : [err instanceof Error ? err.message : String(err)];
+      const source = err instanceof ConfigError ? err.source : (path ?? 'config');
+      for (const problem of problems) this.logger.error(`config reload rejected: ${source}: ${problem}`);
+      this.logger.error(`config reload (${trigger}) rejected with ${problems.length} problem(s); the previous config stays in force`);
       return false;
     }
   }

@@ -1,8 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import { clipped, printable } from '../common/client-text';
 import { RequestEventsService } from '../common/request-events.service';
 import type { RouterRequest } from '../common/proxy-context';
 import type { Response } from 'express';
+
+const MAX_LOGGED_PATH = 512;
 
 /** One log line per request: who, which model, where it went, how it ended and how long it took. */
 @Injectable()
@@ -22,10 +25,12 @@ export class RequestLogService implements OnModuleInit {
       request_id: req.requestId,
       key: req.apiKeyName,
       method: req.method,
-      path: req.path,
-      model: ctx?.requestedModel,
+      // A path can be as long as the header limit (16 KB) and comes from anyone, key or not.
+      path: clipped(req.path, MAX_LOGGED_PATH),
+      // Client text: no terminal escapes or line breaks in a pretty log, no lone surrogates in JSON lines.
+      model: ctx && printable(ctx.requestedModel),
       backend: o?.backend,
-      upstream_model: o?.upstreamModel,
+      upstream_model: o?.upstreamModel && printable(o.upstreamModel),
       status,
       error_code: o?.errorCode,
       stream: ctx?.stream,

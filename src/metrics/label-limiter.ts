@@ -1,17 +1,31 @@
+import { printable } from '../common/client-text';
+
 /**
  * Caps how many distinct values one label may take. Model names come from clients, so without a cap a
  * client sending random model names would grow the metrics without bound; past the cap they count as "other".
+ * Reserved values (the configured names) always keep their own label, and a new value takes a place
+ * only when the caller admits it (a request the backend served), so unknown names cannot use up the places.
  */
 export class LabelLimiter {
-  private readonly seen = new Set<string>();
+  /** Raw value -> its label (made printable once). */
+  private readonly seen = new Map<string, string>();
+  private reserved: ReadonlySet<string> = new Set();
 
   constructor(private readonly max: number) {}
 
-  value(raw: string | undefined, fallback = 'none'): string {
+  /** Values labelled as themselves whatever the cap (replaces the previous set: config reloads). */
+  reserve(values: Iterable<string>): void {
+    this.reserved = new Set(values);
+  }
+
+  value(raw: string | undefined, fallback = 'none', admit = true): string {
     if (raw === undefined || raw === '') return fallback;
-    if (this.seen.has(raw)) return raw;
-    if (this.seen.size >= this.max) return 'other';
-    this.seen.add(raw);
-    return raw;
+    const known = this.seen.get(raw);
+    if (known !== undefined) return known;
+    if (this.reserved.has(raw)) return printable(raw);
+    if (!admit || this.seen.size >= this.max) return 'other';
+    const label = printable(raw);
+    this.seen.set(raw, label);
+    return label;
   }
 }

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { presentedKey } from '../auth/api-key.guard';
+import { presentedKey } from '../auth/presented-key';
 import { sha256 } from '../auth/client-key.service';
 import { OpenAIError } from '../common/openai-error';
 import type { RouterRequest } from '../common/proxy-context';
@@ -16,7 +16,7 @@ export class MetricsKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<RouterRequest>();
-    const presented = presentedKey(req.headers.authorization);
+    const presented = presentedKey(req);
     if (presented === undefined) {
       throw new OpenAIError(401, 'missing_api_key', 'Missing API key: send "Authorization: Bearer <router key or metrics key>".');
     }

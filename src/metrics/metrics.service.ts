@@ -2,6 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { RequestEventsService } from '../common/request-events.service';
+import type { RouterConfig } from '../config/compiled-config';
+import { RouterConfigService } from '../config/router-config.service';
 import type { RouterRequest } from '../common/proxy-context';
 import { UpstreamPoolsService } from '../backends/upstream-pools.service';
 import { LabelLimiter } from './label-limiter';
@@ -80,8 +82,11 @@ export class MetricsService implements OnModuleInit {
 
   constructor(
     private readonly events: RequestEventsService,
+    configService: RouterConfigService,
     pools: UpstreamPoolsService,
   ) {
+    this.models.reserve(configuredModels(configService.current));
+    configService.onChange((config) => this.models.reserve(configuredModels(config)));
     new Gauge({
       name: 'llmrouter_upstream_pool_waiting',
       help: 'Requests waiting for a free upstream connection of a backend whose max_sockets is reached',
@@ -129,7 +134,7 @@ export class MetricsService implements OnModuleInit {
       return;
     }
     const backend = o.backend ?? 'none';
-    const model = this.models.value(ctx.requestedModel);
+    const model = this.models.value(ctx.requestedModel, 'none', mayBeRealModel(Number(status)));
     const key = this.keys.value(req.apiKeyName);
     const series = this.seriesOf(backend, model, status, key);
     series.requests.inc();
@@ -169,4 +174,18 @@ interface Series {
   overhead: { observe(value: number): void };
   promptTokens: { inc(value?: number): void };
   completionTokens: { inc(value?: number): void };
+}
+
+/** Aliases and the models they name: the config's own model names keep their labels whatever clients send. */
+function configuredModels(config: RouterConfig): string[] {
+  return [...config.aliases.keys(), ...[...config.aliases.values()].flat()];
+}
+
+/**
+ * A model answered with a 4xx other than 429 may not exist (unknown names get 404 from the router or the
+ * backend, 400 from some): it gets no label place of its own, so random names cannot push real models
+ * into "other".
+ */
+function mayBeRealModel(status: number): boolean {
+  return status < 400 || status === 429 || status >= 500;
 }

@@ -4,6 +4,7 @@ import { ClientKeyService } from '../auth/client-key.service';
 import { OpenAIError } from '../common/openai-error';
 import type { RouterRequest } from '../common/proxy-context';
 import { PROXY_ENDPOINT } from '../routing/proxy-endpoint.metadata';
+import { MAX_MODEL_LENGTH } from '../routing/request-validation';
 import { RateLimitService } from './rate-limit.service';
 
 /**
@@ -26,7 +27,8 @@ export class TeamAccessGuard implements CanActivate {
     const key = req.clientKey ?? this.keys.byName(req.apiKeyName);
     if (!key) throw new OpenAIError(401, 'invalid_api_key', 'This API key is no longer configured.');
     const model = (req.body as { model?: unknown } | undefined)?.model;
-    if (typeof model === 'string' && !key.allowsModel(model)) {
+    // Too long a name is refused by the validation that follows, without echoing it here.
+    if (typeof model === 'string' && model.length <= MAX_MODEL_LENGTH && !key.allowsModel(model)) {
       throw new OpenAIError(
         403,
         'model_not_allowed',
