@@ -7,6 +7,7 @@ import type { BootOptions } from './config/router-config.service';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
+import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResponsesModule } from './responses/responses.module';
 import { RoutingModule } from './routing/routing.module';
@@ -27,6 +28,7 @@ export class AppModule {
         BackendsModule,
         RoutingModule,
         ResponsesModule,
+        MessagesModule,
         TeamModule,
         MetricsModule,
         HealthModule,

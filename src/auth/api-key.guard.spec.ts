@@ -17,6 +17,19 @@ describe('presentedKey', () => {
   });
 });
 
+describe('presentedKey on the Anthropic Messages paths', () => {
+  it.each([
+    ['x-api-key on chat (not accepted there)', '/v1/chat/completions', { 'x-api-key': 'abc' }, undefined],
+    ['x-api-key on messages', '/v1/messages', { 'x-api-key': 'abc' }, 'abc'],
+    ['x-api-key on count_tokens without /v1, with a query', '/messages/count_tokens?beta=true', { 'x-api-key': ' abc ' }, 'abc'],
+    ['a Bearer key on messages', '/v1/messages', { authorization: 'Bearer abc' }, 'abc'],
+    ['both on messages: the Bearer key', '/v1/messages', { authorization: 'Bearer abc', 'x-api-key': 'other' }, 'abc'],
+    ['an empty x-api-key', '/v1/messages', { 'x-api-key': '' }, undefined],
+  ])('reads %s', (_what, url, headers, key) => {
+    expect(presentedKey({ url, headers })).toBe(key);
+  });
+});
+
 describe('invalidKeyMessage', () => {
   it.each([
     ['sk-proj-abcdefghijklmnop1234567890', 'an OpenAI API key'],

@@ -4,11 +4,15 @@ import { OpenAIError } from '../common/openai-error';
 import { RouterConfigService } from '../config/router-config.service';
 import { RateLimitService } from '../team/rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
+import { isMessagesPath } from '../messages/messages-path';
 import { ClientKeyService } from './client-key.service';
 import { presentedKey } from './presented-key';
 import { IS_PUBLIC } from './public.decorator';
 
-/** Global guard: every route needs `Authorization: Bearer <key>` unless it is marked @Public(). */
+/**
+ * Global guard: every route needs `Authorization: Bearer <key>` unless it is marked @Public(); the
+ * Anthropic Messages paths also take the key as `x-api-key` (see presentedKey).
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
@@ -24,11 +28,8 @@ export class ApiKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<RouterRequest>();
     const presented = presentedKey(req);
     if (presented === undefined) {
-      throw new OpenAIError(
-        401,
-        'missing_api_key',
-        'Missing API key: send "Authorization: Bearer <your LLM-router key>".',
-      );
+      const how = isMessagesPath(req.url) ? '"x-api-key: <your LLM-router key>" or ' : '';
+      throw new OpenAIError(401, 'missing_api_key', `Missing API key: send ${how}"Authorization: Bearer <your LLM-router key>".`);
     }
     // Resolved once (the body gate already looked it up): later guards and handlers read it from the request.
     const key = this.keys.forRequest(req);

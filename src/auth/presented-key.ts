@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isMessagesPath } from '../messages/messages-path';
 
 const BEARER = /^bearer\s+(.+)$/i;
 
@@ -13,7 +14,11 @@ export interface KeyCarrier {
  * the body parser (which reads no body for a request without an accepted key) and MetricsKeyGuard.
  */
 export function presentedKey(req: KeyCarrier): string | undefined {
-  return bearerToken(req.headers.authorization);
+  const bearer = bearerToken(req.headers.authorization);
+  if (bearer !== undefined || !isMessagesPath(req.url)) return bearer;
+  // Anthropic clients (Claude Code's ANTHROPIC_API_KEY) send the key as x-api-key: accepted on their paths only.
+  const apiKey = req.headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
 }
 
 export function bearerToken(header: string | undefined): string | undefined {

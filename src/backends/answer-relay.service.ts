@@ -114,10 +114,7 @@ export class AnswerRelayService {
     }
     res.removeHeader('content-length');
     const error = new OpenAIError(response.status, `upstream_http_${response.status}`, upstreamErrorMessage(target.backend.name, response.status, text));
-    for (const name of ['retry-after', 'retry-after-ms']) {
-      const value = (response.headers as Record<string, unknown>)[name];
-      if (value !== undefined) error.headers[name] = String(value);
-    }
+    copyRetryAfter(response.headers as Record<string, unknown>, error);
     writeErrorIn(ctx.dialect, res, error);
   }
 
@@ -144,6 +141,7 @@ export class AnswerRelayService {
       const text = await readSome(response.data, ERROR_BODY_LIMIT);
       const status = response.status >= 400 ? response.status : 502;
       const error = new OpenAIError(status, `upstream_http_${status}`, upstreamErrorMessage(target.backend.name, response.status, text));
+      copyRetryAfter(upstreamHeaders, error);
       this.sendError(ctx, res, error, keepalive);
       return;
     }
@@ -217,6 +215,14 @@ export class AnswerRelayService {
       return;
     }
     writeErrorIn(ctx.dialect, res, error);
+  }
+}
+
+/** The upstream's retry-after on an error the router writes itself, as the relayed errors keep it. */
+function copyRetryAfter(upstreamHeaders: Record<string, unknown>, error: OpenAIError): void {
+  for (const name of ['retry-after', 'retry-after-ms']) {
+    const value = upstreamHeaders[name];
+    if (value !== undefined) error.headers[name] = String(value);
   }
 }
 

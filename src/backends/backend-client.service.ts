@@ -8,6 +8,7 @@ import type { Agent } from 'undici';
 import type { CompiledBackend } from '../config/compiled-config';
 import { OpenAIError } from '../common/openai-error';
 import { msSince, recordUpstreamError, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
+import { nativeMessagesHeaders } from '../messages/native-headers';
 import { AnswerRelayService, type SentTarget } from './answer-relay.service';
 import { CircuitBreakerService } from './circuit-breaker.service';
 import { rewriteForTarget } from '../transform/backend-rewrites';
@@ -161,7 +162,7 @@ export class BackendClientService {
   }
 
   private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {
-    const headers: Record<string, string> = { ...target.backend.headers };
+    const headers: Record<string, string> = target.endpoint === 'messages' ? nativeMessagesHeaders(target.backend, req.headers) : { ...target.backend.headers };
     if (req.requestId) headers['x-request-id'] = req.requestId;
     if (ctx.outcome.overheadMs === undefined) ctx.outcome.overheadMs = msSince(ctx.startedAt);
     let release: ReleaseSlot;

@@ -59,4 +59,17 @@ describe('SseMonitor', () => {
     feed(m, 'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}\n\n');
     expect(m.usage).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7 });
   });
+
+  it('sees the end of an Anthropic Messages stream and adds its input and output tokens', () => {
+    const m = new SseMonitor();
+    feed(
+      m,
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":25,"output_tokens":1}}}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":15}}\n\n',
+    );
+    expect(m.complete).toBe(false);
+    feed(m, 'event: message_stop\ndata: {"type":"message_stop"}\n\n');
+    expect(m.complete).toBe(true);
+    expect(m.usage).toEqual({ promptTokens: 25, completionTokens: 15, totalTokens: 40 });
+  });
 });

@@ -8,7 +8,7 @@ const CR = 0x0d;
 const SPACE = 0x20;
 const DONE = Buffer.from('[DONE]');
 const USAGE = Buffer.from('"usage"');
-const COMPLETED_EVENT = /^event:\s*response\.(completed|failed|incomplete)/;
+const COMPLETED_EVENT = /^event:\s*(response\.(completed|failed|incomplete)|message_stop|error\b)/;
 /** The SSE field names a line may start with (a line starting with ":" is a comment). */
 const FIELDS = ['data:', 'event:', 'id:', 'retry:'].map((f) => Buffer.from(f));
 const DATA = FIELDS[0];
@@ -103,9 +103,17 @@ export class SseMonitor {
 
   private readUsage(line: Buffer, payload: number): void {
     try {
-      const event = JSON.parse(line.toString('utf8', payload)) as { usage?: unknown; response?: { usage?: unknown } };
-      const usage = readTokenUsage(event.usage ?? event.response?.usage);
-      if (usage) this.usage = usage;
+      const event = JSON.parse(line.toString('utf8', payload)) as { usage?: unknown; response?: { usage?: unknown }; message?: { usage?: unknown } };
+      const usage = readTokenUsage(event.usage ?? event.response?.usage ?? event.message?.usage);
+      if (!usage) return;
+      if (usage.promptTokens !== undefined && usage.completionTokens !== undefined) {
+        this.usage = usage;
+        return;
+      }
+      // Anthropic streams give input tokens in message_start and output tokens in message_delta.
+      const promptTokens = usage.promptTokens ?? this.usage?.promptTokens;
+      const completionTokens = usage.completionTokens ?? this.usage?.completionTokens;
+      this.usage = { promptTokens, completionTokens, totalTokens: (promptTokens ?? 0) + (completionTokens ?? 0) };
     } catch {
       // Not JSON: not ours to judge; the client sees the bytes as they came.
     }

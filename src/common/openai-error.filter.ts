@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
-import { OpenAIError, typeForStatus, writeOpenAIError } from './openai-error';
+import type { Request, Response } from 'express';
+import { isMessagesPath } from '../messages/messages-path';
+import { writeErrorIn } from './error-dialect';
+import { OpenAIError, typeForStatus } from './openai-error';
 
 /** body-parser (express.json) errors carry a `type`; they become OpenAI-style errors too. */
 interface BodyParserError {
@@ -23,20 +25,24 @@ const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
   'parameters.too.many': [413, 'request_too_large', 'Too many parameters.'],
 };
 
-/** The single place where errors become HTTP responses: always {"error":{message,type,code}}. */
+/**
+ * The single place where errors become HTTP responses, in the caller's dialect: Anthropic's
+ * {"type":"error","error":{type,message}} on the Messages paths, OpenAI's {"error":{message,type,code}} elsewhere.
+ */
 @Catch()
 export class OpenAIErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('OpenAIErrorFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
     const error = this.toOpenAIError(exception);
     if (res.headersSent) {
       // A stream already started; the backend client ends it with an SSE error event itself.
       if (!res.writableEnded) res.end();
       return;
     }
-    writeOpenAIError(res, error);
+    writeErrorIn(isMessagesPath(req.originalUrl ?? req.url) ? 'anthropic' : 'openai', res, error);
   }
 
   toOpenAIError(exception: unknown): OpenAIError {

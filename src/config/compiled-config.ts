@@ -14,6 +14,8 @@ export interface CompiledBackend {
   missingKeyEnv?: string;
   /** Upstream request headers built once: content type, and the backend's own key if it has one. */
   headers: Readonly<Record<string, string>>;
+  /** The same for Anthropic's Messages API ("messages" in endpoints): the key goes as x-api-key. */
+  messagesHeaders: Readonly<Record<string, string>>;
   roleRewrites?: Readonly<Record<string, string>>;
   unsupportedParams: readonly string[];
   unsupportedMessageParams: readonly string[];

@@ -119,7 +119,11 @@ function compileBackend(b: BackendConfig, defaults: typeof BACKEND_OPTION_DEFAUL
     'content-type': 'application/json',
     'accept-encoding': 'identity',
   };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  const messagesHeaders: Record<string, string> = { ...headers };
+  if (apiKey) {
+    headers.authorization = `Bearer ${apiKey}`;
+    messagesHeaders['x-api-key'] = apiKey;
+  }
   const roleRewrites = b.role_rewrites && Object.keys(b.role_rewrites).length > 0 ? { ...b.role_rewrites } : undefined;
   return {
     name: b.name,
@@ -129,6 +133,7 @@ function compileBackend(b: BackendConfig, defaults: typeof BACKEND_OPTION_DEFAUL
     hasApiKey: apiKey !== undefined,
     missingKeyEnv: b.require_api_key && !apiKey ? b.key_env_var : undefined,
     headers,
+    messagesHeaders,
     roleRewrites,
     unsupportedParams: b.unsupported_params ?? [],
     unsupportedMessageParams: b.unsupported_message_params ?? [],

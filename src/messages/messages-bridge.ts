@@ -1,0 +1,27 @@
+import type { AnswerBridge } from '../common/answer-bridge';
+import type { ProxyContext, RouteTarget } from '../common/proxy-context';
+import { messagesToChat } from './messages-request';
+import { chatToMessage, type MessagesAnswerContext } from './messages-response';
+import { MessagesStreamTranslator, PING_EVENT } from './messages-stream';
+
+/**
+ * How a Messages request crosses to a chat-only backend and its answer comes back. When a target speaks
+ * chat only, the body is converted once here, so a request it cannot take is refused (400) before any
+ * backend is tried; a backend that serves Messages itself judges its own requests.
+ */
+export function messagesBridge(ctx: ProxyContext, targets: readonly RouteTarget[]): AnswerBridge {
+  const needsChat = targets.some((t) => !t.backend.endpoints.has('messages'));
+  const chatBody = needsChat ? messagesToChat(ctx.body) : undefined;
+  const stop = ctx.body.stop_sequences;
+  const answer: MessagesAnswerContext = {
+    model: ctx.requestedModel,
+    stopSequences: Array.isArray(stop) ? stop.filter((s): s is string => typeof s === 'string') : [],
+  };
+  return {
+    // The body arrives with the target's model; the rest is the same for every target.
+    toChatBody: (body) => ({ ...(chatBody ?? messagesToChat(body)), model: body.model }),
+    fromChatJson: (chat) => chatToMessage(chat, answer),
+    streamTranslator: () => new MessagesStreamTranslator(answer),
+    keepAlive: PING_EVENT,
+  };
+}
