@@ -9,6 +9,7 @@ import { OpenAIError } from '../common/openai-error';
 import { msSince, recordUpstreamError, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
 import { completionAsChunk, pumpBridgedStream, readChatJson, writeBridgedJson } from './bridge-relay';
 import { headerSafe, pump, relayHeaders } from './response-relay';
+import { USAGE_TAIL_BYTES, usageInTail } from './json-usage';
 import { readTokenUsage, SseMonitor } from './sse-monitor';
 import type { StreamKeepAlive } from './stream-keepalive';
 import { upstreamErrorMessage } from './upstream-error';
@@ -16,9 +17,6 @@ import { upstreamErrorMessage } from './upstream-error';
 /** A target as it is sent: on the client's endpoint, or bridged to chat/completions. */
 export type SentTarget = RouteTarget & { endpoint: Endpoint; bridged: boolean };
 
-/** How much of a JSON answer's end is kept to read its usage from. */
-const USAGE_TAIL_BYTES = 8 * 1024;
-const USAGE_KEY = Buffer.from('"usage"');
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 /**
@@ -252,38 +250,4 @@ function isErrorBodyIn(dialect: ErrorDialect, text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * The usage object of a JSON answer, read from the end of its body: OpenAI-compatible servers put
- * "usage" last (llama.cpp adds "timings" after it), so only that object is parsed, not the whole answer.
- */
-export function usageInTail(tail: Buffer) {
-  const at = tail.lastIndexOf(USAGE_KEY);
-  if (at === -1) return undefined;
-  const open = tail.indexOf('{', at);
-  if (open === -1) return undefined;
-  const close = endOfObject(tail, open);
-  if (close === -1) return undefined;
-  try {
-    return readTokenUsage(JSON.parse(tail.toString('utf8', open, close + 1)));
-  } catch {
-    return undefined;
-  }
-}
-
-/** The index of the "}" closing the object that opens at `open`, skipping strings; -1 when cut off. */
-function endOfObject(buf: Buffer, open: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = open; i < buf.length; i++) {
-    const c = buf[i];
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b /* { */) depth++;
-    else if (c === 0x7d /* } */ && --depth === 0) return i;
-  }
-  return -1;
 }

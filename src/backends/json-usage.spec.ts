@@ -1,4 +1,4 @@
-import { usageInTail } from './answer-relay.service';
+import { usageInTail } from './json-usage';
 
 describe('usageInTail', () => {
   const tailOf = (body: unknown, bytes = 8192) => {
