@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module';
 import { BackendsModule } from './backends/backends.module';
 import { CommonModule } from './common/common.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { RouterConfigModule } from './config/router-config.module';
 import type { BootOptions } from './config/router-config.service';
 import { HealthModule } from './health/health.module';
@@ -33,6 +34,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         LifecycleModule,
+        DashboardModule,
       ],
     };
   }

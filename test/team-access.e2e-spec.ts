@@ -25,7 +25,7 @@ describe('team access: per-key models, limits and usage', () => {
   const usage = async (key: string, path = '/v1/usage') => {
     const res = await fetch(`${router.url}${path}`, { headers: bearer(key) });
     expect(res.status).toBe(200);
-    return (await res.json()) as { shared: boolean; windows: Array<{ window: string; data: Array<{ key: string; model: string; requests: number; total_tokens: number }> }> };
+    return (await res.json()) as { shared: boolean; windows: Array<{ window: string; data: Array<{ key: string; model: string; requests: number; prompt_tokens: number; completion_tokens: number; total_tokens: number }> }> };
   };
   /** Token usage is charged when the response closes: wait (bounded) until the router has seen it. */
   const waitForTokens = async (key: string, tokens: number) => {
@@ -192,10 +192,10 @@ describe('team access: per-key models, limits and usage', () => {
       expect(Date.parse(minute.start)).toBeLessThanOrEqual(Date.now());
       // Asserted on the day window: a minute boundary may have fallen since the first request.
       const rows = day.data;
-      expect(rows).toContainEqual({ key: 'alice', model: 'o1', requests: 1, total_tokens: 7 });
-      expect(rows).toContainEqual({ key: 'bob', model: 'groq/llama-3', requests: 2, total_tokens: 14 });
-      expect(rows).toContainEqual({ key: 'carol', model: 'ollama/a', requests: 2, total_tokens: 14 });
-      expect(rows).toContainEqual({ key: 'dave', model: 'ollama/a', requests: 1, total_tokens: 40 });
+      expect(rows).toContainEqual({ key: 'alice', model: 'o1', requests: 1, prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 });
+      expect(rows).toContainEqual({ key: 'bob', model: 'groq/llama-3', requests: 2, prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 });
+      expect(rows).toContainEqual({ key: 'carol', model: 'ollama/a', requests: 2, prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 });
+      expect(rows).toContainEqual({ key: 'dave', model: 'ollama/a', requests: 1, prompt_tokens: 30, completion_tokens: 10, total_tokens: 40 });
       expect(rows.some((r) => r.key === 'default')).toBe(true);
       // Refused requests (403, 429) were never forwarded and are not usage.
       expect(rows.find((r) => r.key === 'alice' && r.model === 'groq/deepseek-r1')).toBeUndefined();

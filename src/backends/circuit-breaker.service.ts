@@ -65,6 +65,13 @@ export class CircuitBreakerService {
     return !!state && state.openUntil !== 0 && now < state.openUntil;
   }
 
+  /** For the dashboard: closed, open (skipped until the cooldown ends) or half_open (a trial decides). */
+  stateOf(backend: string, now = Date.now()): 'closed' | 'open' | 'half_open' {
+    const state = this.states.get(backend);
+    if (!state || state.openUntil === 0) return 'closed';
+    return now < state.openUntil ? 'open' : 'half_open';
+  }
+
   private claimTrial(target: RouteTarget, now: number): boolean {
     const state = this.states.get(target.backend.name);
     if (!state || state.openUntil === 0 || now < state.openUntil || state.trialInFlight) return false;

@@ -33,6 +33,8 @@ export interface RouterConfig {
   workers: number | 'auto';
   logLevel?: string;
   metricsApiKeyEnv?: string;
+  /** Env var holding a second key that opens the whole dashboard (the router key always does). */
+  adminApiKeyEnv?: string;
   shutdownGraceMs: number;
   redisUrl?: string;
   apiKeys: ApiKeyConfig[];

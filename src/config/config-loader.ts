@@ -96,6 +96,7 @@ export function compileConfig(raw: unknown, source: string, env: Env): LoadedCon
     workers,
     logLevel: file.log_level,
     metricsApiKeyEnv: file.metrics_api_key_env,
+    adminApiKeyEnv: file.admin_api_key_env,
     shutdownGraceMs: file.shutdown_grace_ms ?? 30_000,
     redisUrl: file.redis_url,
     apiKeys: file.api_keys ?? [],

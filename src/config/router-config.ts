@@ -79,6 +79,7 @@ export class RouterConfigFile {
   @IsOptional() workers?: number | 'auto';
   @IsOptional() @IsIn(['error', 'warn', 'info', 'debug']) log_level?: string;
   @IsOptional() @IsString() @IsNotEmpty() metrics_api_key_env?: string;
+  @IsOptional() @IsString() @IsNotEmpty() admin_api_key_env?: string;
   @IsOptional() @IsInt() @Min(0) shutdown_grace_ms?: number;
   @IsOptional() @IsString() @Matches(/^rediss?:\/\//, { message: 'redis_url must start with redis:// or rediss://' })
   redis_url?: string;
@@ -103,7 +104,7 @@ export const BACKEND_OPTION_DEFAULTS: Required<BackendOptions> = {
 
 export const KNOWN_TOP_LEVEL_KEYS = [
   'listening_port', 'host', 'llmrouter_api_key_env', 'aliases', 'backends', 'backend_defaults',
-  'max_request_bytes', 'workers', 'log_level', 'metrics_api_key_env', 'shutdown_grace_ms', 'redis_url', 'api_keys',
+  'max_request_bytes', 'workers', 'log_level', 'metrics_api_key_env', 'admin_api_key_env', 'shutdown_grace_ms', 'redis_url', 'api_keys',
   'auth_failures_per_minute', 'trust_proxy', 'responses_store',
 ];
 export const KNOWN_BACKEND_OPTION_KEYS = Object.keys(BACKEND_OPTION_DEFAULTS);

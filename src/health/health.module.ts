@@ -11,5 +11,7 @@ import { ReadinessIndicator } from './readiness.indicator';
   imports: [TerminusModule.forRoot({ logger: false }), BackendsModule, LifecycleModule],
   controllers: [HealthController],
   providers: [BackendProbeService, ReadinessIndicator],
+  // The dashboard shows the same probe results (one cache, so backends are not probed twice).
+  exports: [BackendProbeService],
 })
 export class HealthModule {}

@@ -8,6 +8,14 @@ const WINDOW_SECONDS = 60;
 
 type LimitKind = 'requests' | 'tokens' | 'auth_failures';
 
+export interface KeyLimitUsage {
+  kind: 'requests_per_minute' | 'tokens_per_minute';
+  limit: number;
+  used: number;
+  /** Until the current minute's count starts over. */
+  reset_ms: number;
+}
+
 /**
  * Per-key requests and tokens per minute, and failed authentications per client address, on
  * rate-limiter-flexible: with Redis the counts are shared by every replica (one atomic Lua INCR per
@@ -48,6 +56,21 @@ export class RateLimitService {
     const points = Math.round(tokens);
     if (!key.tokensPerMinute || !(points > 0)) return;
     await this.limiter('tokens', key.tokensPerMinute).penalty(key.name, points);
+  }
+
+  /** How much of each per-minute budget the key has used so far (read only: nothing is consumed). */
+  async usageOf(key: ClientKey): Promise<KeyLimitUsage[]> {
+    const budgets: Array<[LimitKind, number | undefined]> = [
+      ['requests', key.requestsPerMinute],
+      ['tokens', key.tokensPerMinute],
+    ];
+    const out: KeyLimitUsage[] = [];
+    for (const [kind, limit] of budgets) {
+      if (!limit) continue;
+      const res = await this.limiter(kind, limit).get(key.name);
+      out.push({ kind: kind === 'requests' ? 'requests_per_minute' : 'tokens_per_minute', limit, used: res?.consumedPoints ?? 0, reset_ms: res?.msBeforeNext ?? 0 });
+    }
+    return out;
   }
 
   /** A presented key was wrong: counts it for the address and says when the address is over its budget. */

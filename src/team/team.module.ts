@@ -17,5 +17,6 @@ import { UsageService } from './usage.service';
     // After ApiKeyGuard (AuthModule registers it first), so the key is known when access is checked.
     { provide: APP_GUARD, useClass: TeamAccessGuard },
   ],
+  exports: [UsageService],
 })
 export class TeamModule {}

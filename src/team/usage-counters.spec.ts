@@ -1,37 +1,57 @@
-import { UsageCounters, windowStart } from './usage-counters';
+import { HISTORY_DAYS, historyDayStarts, UsageCounters, windowStart } from './usage-counters';
+
+const DAY = 86_400_000;
+/** Tokens as a backend reports them: prompt + completion = total. */
+const used = (prompt: number, completion: number) => ({ prompt, completion, total: prompt + completion });
+const row = (key: string, model: string, requests: number, prompt: number, completion: number) => ({
+  key,
+  model,
+  requests,
+  prompt_tokens: prompt,
+  completion_tokens: completion,
+  total_tokens: prompt + completion,
+});
 
 describe('UsageCounters', () => {
   const t0 = Date.UTC(2025, 0, 1, 12, 30, 0);
 
   it('sums requests and tokens per key and model within the current minute and day', () => {
     const counters = new UsageCounters();
-    counters.add('alice', 'ollama/phi4', 7, t0);
-    counters.add('alice', 'ollama/phi4', 5, t0 + 1_000);
-    counters.add('alice', 'o1', 0, t0 + 2_000);
-    counters.add('bob', 'ollama/phi4', 3, t0 + 3_000);
-    const expected = [
-      { key: 'alice', model: 'o1', requests: 1, total_tokens: 0 },
-      { key: 'alice', model: 'ollama/phi4', requests: 2, total_tokens: 12 },
-      { key: 'bob', model: 'ollama/phi4', requests: 1, total_tokens: 3 },
-    ];
+    counters.add('alice', 'ollama/phi4', used(5, 2), t0);
+    counters.add('alice', 'ollama/phi4', used(4, 1), t0 + 1_000);
+    counters.add('alice', 'o1', used(0, 0), t0 + 2_000);
+    counters.add('bob', 'ollama/phi4', used(3, 0), t0 + 3_000);
+    const expected = [row('alice', 'o1', 1, 0, 0), row('alice', 'ollama/phi4', 2, 9, 3), row('bob', 'ollama/phi4', 1, 3, 0)];
     expect(counters.rows('minute', t0 + 4_000)).toEqual(expected);
     expect(counters.rows('day', t0 + 4_000)).toEqual(expected);
   });
 
   it('starts a new minute empty while the day keeps counting', () => {
     const counters = new UsageCounters();
-    counters.add('alice', 'm', 10, t0);
+    counters.add('alice', 'm', used(6, 4), t0);
     const nextMinute = t0 + 60_000;
     expect(counters.rows('minute', nextMinute)).toEqual([]);
-    counters.add('alice', 'm', 1, nextMinute);
-    expect(counters.rows('minute', nextMinute)).toEqual([{ key: 'alice', model: 'm', requests: 1, total_tokens: 1 }]);
-    expect(counters.rows('day', nextMinute)).toEqual([{ key: 'alice', model: 'm', requests: 2, total_tokens: 11 }]);
+    counters.add('alice', 'm', used(1, 0), nextMinute);
+    expect(counters.rows('minute', nextMinute)).toEqual([row('alice', 'm', 1, 1, 0)]);
+    expect(counters.rows('day', nextMinute)).toEqual([row('alice', 'm', 2, 7, 4)]);
+  });
+
+  it('keeps each of the last seven days apart and forgets older ones', () => {
+    const counters = new UsageCounters();
+    for (let d = 0; d < 9; d++) counters.add('alice', 'm', used(d, 1), t0 + d * DAY);
+    const now = t0 + 8 * DAY;
+    const days = historyDayStarts(now);
+    expect(days).toHaveLength(HISTORY_DAYS);
+    expect(days[HISTORY_DAYS - 1]).toBe(windowStart('day', now));
+    expect(days.map((start) => counters.day(start)[0]?.prompt_tokens)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(counters.day(windowStart('day', t0))).toEqual([]);
+    expect(counters.rows('day', now)).toEqual([row('alice', 'm', 1, 8, 1)]);
   });
 
   it('keeps keys and models apart even when their names contain separators', () => {
     const counters = new UsageCounters();
-    counters.add('a', 'b/c', 1, t0);
-    counters.add('a/b', 'c', 1, t0);
+    counters.add('a', 'b/c', used(1, 0), t0);
+    counters.add('a/b', 'c', used(1, 0), t0);
     expect(counters.rows('minute', t0)).toHaveLength(2);
   });
 

@@ -5,7 +5,11 @@ import { RequestEventsService } from '../common/request-events.service';
 import { RateLimitService } from './rate-limit.service';
 import { RedisConnectionService } from './redis-connection.service';
 import {
+  emptyRow,
+  HISTORY_DAYS,
+  historyDayStarts,
   sortRows,
+  TokenCounts,
   USAGE_WINDOW_NAMES,
   USAGE_WINDOWS,
   UsageCounters,
@@ -28,10 +32,28 @@ export interface UsageReport {
   windows: UsageWindowReport[];
 }
 
+/** The last HISTORY_DAYS UTC days, oldest first, today last. */
+export interface UsageHistory {
+  shared: boolean;
+  days: Array<{ start: string; data: UsageRow[] }>;
+}
+
+/** One Redis hash per window and counter; the field is the JSON [key, model]. */
+const COUNTERS = ['requests', 'prompt_tokens', 'completion_tokens', 'tokens'] as const;
+type Counter = (typeof COUNTERS)[number];
+const ROW_FIELD: Record<Counter, keyof UsageRow> = {
+  requests: 'requests',
+  prompt_tokens: 'prompt_tokens',
+  completion_tokens: 'completion_tokens',
+  tokens: 'total_tokens',
+};
+/** How long Redis keeps a window's hashes: two minutes, or the kept days plus one. */
+const RETENTION_MS: Record<UsageWindowName, number> = { minute: 2 * USAGE_WINDOWS.minute, day: (HISTORY_DAYS + 1) * USAGE_WINDOWS.day };
+
 /**
- * Records what every finished proxied request used: requests and usage.total_tokens per key and model
- * (in memory, and in one Redis hash per window so replicas agree), and charges the tokens to the key's
- * tokens_per_minute budget. A stream counts when it ends.
+ * Records what every finished proxied request used: requests and prompt/completion/total tokens per key
+ * and model (in memory, and in Redis hashes per window so replicas agree), and charges the tokens to the
+ * key's tokens_per_minute budget. A stream counts when it ends. Days are kept for a week.
  */
 @Injectable()
 export class UsageService implements OnModuleInit {
@@ -51,76 +73,96 @@ export class UsageService implements OnModuleInit {
 
   /** Usage in the current windows; only `onlyKey`'s rows when given. */
   async report(onlyKey?: string, now = Date.now()): Promise<UsageReport> {
-    const shared = await this.readRedis(now);
-    const windows = USAGE_WINDOW_NAMES.map((window) => {
-      const start = windowStart(window, now);
-      const rows = shared?.get(window) ?? this.memory.rows(window, now);
-      return {
-        window,
-        start: new Date(start).toISOString(),
-        end: new Date(start + USAGE_WINDOWS[window]).toISOString(),
-        data: onlyKey === undefined ? rows : rows.filter((r) => r.key === onlyKey),
-      };
-    });
+    const starts = USAGE_WINDOW_NAMES.map((window) => windowStart(window, now));
+    const shared = await this.readRedis(USAGE_WINDOW_NAMES.map((window, i) => [window, starts[i]]));
+    const windows = USAGE_WINDOW_NAMES.map((window, i) => ({
+      window,
+      start: new Date(starts[i]).toISOString(),
+      end: new Date(starts[i] + USAGE_WINDOWS[window]).toISOString(),
+      data: only(shared?.[i] ?? this.memory.rows(window, now), onlyKey),
+    }));
     return { object: 'usage', shared: shared !== undefined, windows };
+  }
+
+  /** Per-day usage over the last week; only `onlyKey`'s rows when given. */
+  async history(onlyKey?: string, now = Date.now()): Promise<UsageHistory> {
+    const starts = historyDayStarts(now);
+    const shared = await this.readRedis(starts.map((start) => ['day', start]));
+    const days = starts.map((start, i) => ({
+      start: new Date(start).toISOString(),
+      data: only(shared?.[i] ?? this.memory.day(start), onlyKey),
+    }));
+    return { shared: shared !== undefined, days };
   }
 
   private onRequestEnd(req: RouterRequest): void {
     const ctx = req.llmrouter;
     const name = req.apiKeyName;
     if (!ctx || !name) return;
-    const tokens = ctx.outcome.totalTokens ?? 0;
+    const o = ctx.outcome;
+    const tokens = { prompt: o.promptTokens ?? 0, completion: o.completionTokens ?? 0, total: o.totalTokens ?? 0 };
     this.memory.add(name, ctx.requestedModel, tokens);
     if (this.redis.client) void this.writeRedis(name, ctx.requestedModel, tokens);
     // Only keys with a token budget are charged (no promise per request for the others).
     const key = req.clientKey ?? this.keys.byName(name);
-    if (key?.tokensPerMinute && tokens > 0) {
-      this.limits.chargeTokens(key, tokens).catch((err: Error) => this.logger.warn(`could not charge tokens: ${err.message}`));
+    if (key?.tokensPerMinute && tokens.total > 0) {
+      this.limits.chargeTokens(key, tokens.total).catch((err: Error) => this.logger.warn(`could not charge tokens: ${err.message}`));
     }
   }
 
-  private async writeRedis(key: string, model: string, tokens: number): Promise<void> {
+  private async writeRedis(key: string, model: string, tokens: TokenCounts): Promise<void> {
     const client = this.redis.client;
     if (!client || !this.redis.isUp) return;
     const field = JSON.stringify([key, model]);
+    const amounts: Record<Counter, number> = { requests: 1, prompt_tokens: tokens.prompt, completion_tokens: tokens.completion, tokens: tokens.total };
     const now = Date.now();
     const multi = client.multi();
     for (const window of USAGE_WINDOW_NAMES) {
       const base = redisKey(window, windowStart(window, now));
-      multi.hincrby(`${base}:requests`, field, 1).pexpire(`${base}:requests`, USAGE_WINDOWS[window] * 2);
-      if (tokens > 0) multi.hincrby(`${base}:tokens`, field, Math.round(tokens)).pexpire(`${base}:tokens`, USAGE_WINDOWS[window] * 2);
+      for (const counter of COUNTERS) {
+        const n = Math.round(amounts[counter]);
+        if (n > 0) multi.hincrby(`${base}:${counter}`, field, n).pexpire(`${base}:${counter}`, RETENTION_MS[window]);
+      }
     }
     // A lost update while Redis goes away is acceptable: the in-memory counters still have it.
     await multi.exec().catch(() => undefined);
   }
 
-  private async readRedis(now: number): Promise<Map<UsageWindowName, UsageRow[]> | undefined> {
+  /** The rows of each [window, start] from Redis in one round trip; undefined without Redis or on error. */
+  private async readRedis(windows: Array<[UsageWindowName, number]>): Promise<UsageRow[][] | undefined> {
     const client = this.redis.client;
     if (!client || !this.redis.isUp) return undefined;
     try {
-      const result = new Map<UsageWindowName, UsageRow[]>();
-      for (const window of USAGE_WINDOW_NAMES) {
-        const base = redisKey(window, windowStart(window, now));
-        const [requests, tokens] = await Promise.all([client.hgetall(`${base}:requests`), client.hgetall(`${base}:tokens`)]);
-        const rows = new Map<string, UsageRow>();
-        const row = (field: string) => {
-          let r = rows.get(field);
-          if (!r) {
-            const [key, model] = JSON.parse(field) as [string, string];
-            r = { key, model, requests: 0, total_tokens: 0 };
-            rows.set(field, r);
-          }
-          return r;
-        };
-        for (const [field, n] of Object.entries(requests)) row(field).requests = Number(n);
-        for (const [field, n] of Object.entries(tokens)) row(field).total_tokens = Number(n);
-        result.set(window, sortRows(rows.values()));
+      const pipeline = client.pipeline();
+      for (const [window, start] of windows) {
+        for (const counter of COUNTERS) pipeline.hgetall(`${redisKey(window, start)}:${counter}`);
       }
-      return result;
+      const replies = (await pipeline.exec()) ?? [];
+      return windows.map((_, w) => {
+        const rows = new Map<string, UsageRow>();
+        COUNTERS.forEach((counter, c) => {
+          const [err, hash] = replies[w * COUNTERS.length + c] ?? [];
+          if (err) throw err;
+          for (const [field, n] of Object.entries((hash ?? {}) as Record<string, string>)) {
+            let row = rows.get(field);
+            if (!row) {
+              const [key, model] = JSON.parse(field) as [string, string];
+              row = emptyRow(key, model);
+              rows.set(field, row);
+            }
+            (row[ROW_FIELD[counter]] as number) = Number(n);
+          }
+        });
+        return sortRows(rows.values());
+      });
     } catch {
       return undefined;
     }
   }
+}
+
+function only(rows: UsageRow[], key: string | undefined): UsageRow[] {
+  return key === undefined ? rows : rows.filter((r) => r.key === key);
 }
 
 function redisKey(window: UsageWindowName, start: number): string {
