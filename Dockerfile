@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # Build stage: all dependencies (TypeScript, Nest CLI), exactly as the lock file says.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,8 +10,12 @@ COPY src ./src
 RUN npm run build
 
 # Runtime stage: production dependencies and the compiled code only, run as the unprivileged "node" user.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# V8's young generation held to 2 MB semi-spaces: about 13 MB less resident memory idle (116 -> 103 MB)
+# and under load, measured with `npm run bench` (README "Performance"), which runs every proxy with these
+# flags. Requests allocate little that survives, so the smaller nursery costs no CPU the bench can see.
+ENV NODE_OPTIONS="--max-semi-space-size=2"
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

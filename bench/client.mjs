@@ -3,7 +3,7 @@
 //   mode "load":    autocannon for `seconds` after a warm-up: req/s, p50, p99 (ms)
 //   mode "latency": one connection, sequential requests: p50/p99 of the full response time (ms, µs resolution)
 //   mode "ttfb":    one connection, sequential streamed requests: p50/p99 time to the first body byte
-//   mode "streams": `count` concurrent streams held open to the end: how many completed with [DONE]
+//   mode "streams": `count` concurrent streams held open to the end: how many completed with [DONE], time to first byte
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -76,25 +76,31 @@ async function streams() {
   const timeoutMs = opts.seconds * 1000;
   let completed = 0;
   let failed = 0;
+  const firstBytes = [];
   const runs = [];
   for (let i = 0; i < opts.count; i++) {
     runs.push(
       Promise.race([once(agent, true), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref())]).then(
-        ([, , text]) => (text.includes('data: [DONE]') ? completed++ : failed++),
+        ([first, , text]) => {
+          firstBytes.push(first);
+          text.includes('data: [DONE]') ? completed++ : failed++;
+        },
         () => failed++,
       ),
     );
   }
   await Promise.all(runs);
-  return { count: opts.count, completed, failed, seconds: (Date.now() - started) / 1000 };
+  firstBytes.sort((a, b) => a - b);
+  // Time to the first byte of each stream, from when it was opened (all are opened at once).
+  return { count: opts.count, completed, failed, seconds: (Date.now() - started) / 1000, p50: percentile(firstBytes, 50), p99: percentile(firstBytes, 99), maxFirstByteMs: firstBytes.at(-1) ?? null };
 }
 
 let result;
 if (opts.mode === 'load') {
-  if (opts.warmupSeconds > 0) await runAutocannon(opts.warmupSeconds);
+  const warm = opts.warmupSeconds > 0 ? await runAutocannon(opts.warmupSeconds) : undefined;
   const r = await runAutocannon(opts.seconds);
   // total / duration rather than autocannon's per-second average, which short runs round badly.
-  result = { rps: r.requests.total / (r.duration || opts.seconds), p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  result = { rps: r.requests.total / (r.duration || opts.seconds), p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, warmupTotal: warm?.requests.total ?? 0, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 } else if (opts.mode === 'latency') {
   result = await sequential(([, total]) => total);
 } else if (opts.mode === 'ttfb') {

@@ -56,26 +56,31 @@ describe('npm run bench -- --smoke', () => {
   it('prints one table row per scenario and target, then the targets it met or missed', () => {
     const rows = run.stdout.split('\n').filter((l) => l.startsWith('| ('));
     const expected = [
-      ['(a)', 'direct'], ['(a)', 'reference'], ['(a)', 'router'],
-      ['(b)', 'direct'], ['(b)', 'reference'], ['(b)', 'router'],
-      ['(c)', 'direct'], ['(c)', 'reference'], ['(c)', 'router'],
-      ['(d) 1 conn latency', 'router'], ['(d) 1 conn stream TTFB', 'router'],
+      ['(a)', 'direct'], ['(a)', 'reference'], ['(a)', 'ceiling'], ['(a)', 'router'],
+      ['(b)', 'direct'], ['(b)', 'reference'], ['(b)', 'ceiling'], ['(b)', 'router'],
+      ['(c)', 'direct'], ['(c)', 'reference'], ['(c)', 'ceiling'], ['(c)', 'router'],
+      ['(d) 1 conn latency', 'ceiling'], ['(d) 1 conn latency', 'router'], ['(d) 1 conn stream TTFB', 'router'],
       ['(e)', 'reference'], ['(e)', 'router'],
+      ['(idle)', 'reference'], ['(idle)', 'ceiling'], ['(idle)', 'router'],
     ];
     for (const [scenario, target] of expected) {
       expect(rows.some((r) => r.includes(scenario) && r.split('|')[2].trim() === target)).toBe(true);
     }
-    expect(run.stdout).toMatch(/\| scenario +\| target +\| req\/s +\| p50 ms +\| p99 ms +\| peak RSS MB +\| vs reference/);
+    expect(run.stdout).toMatch(/\| scenario +\| target +\| runtime +\| req\/s +\| p50 ms +\| p99 ms +\| CPU ms\/req +\| peak RSS MB +\| vs reference +\| vs ceiling/);
+    // Every proxy row names the runtime it ran on.
+    for (const r of rows.filter((l) => !l.includes('| direct'))) expect(r.split('|')[3].trim()).toMatch(/^v\d+\.\d+\.\d+$/);
     expect(run.stdout).toMatch(/(PASS|MISS) +\(e\) every stream complete/);
   });
 
   it('writes the same results as JSON, with real measurements for every target', () => {
-    const json = JSON.parse(readFileSync(out, 'utf8')) as { mode: string; machine: { nproc: number; node: string }; rows: BenchRow[] };
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { mode: string; machine: { nproc: number; node: string; proxyNode: string }; rows: BenchRow[] };
     expect(json.mode).toBe('smoke');
     expect(json.machine.node).toBe(process.version);
+    // The proxies run on the runtime the router ships on, unless told otherwise.
+    expect(json.machine.proxyNode).toMatch(/^v24\./);
     const row = (scenario: string, kind: string, target: string) => json.rows.find((r) => r.scenario === scenario && r.kind === kind && r.target === target);
     for (const scenario of ['a', 'b', 'c']) {
-      for (const target of ['direct', 'reference', 'router']) expect(row(scenario, 'load', target)?.rps).toBeGreaterThan(0);
+      for (const target of ['direct', 'reference', 'ceiling', 'router']) expect(row(scenario, 'load', target)?.rps).toBeGreaterThan(0);
       expect(row(scenario, 'load', 'router')?.peakRssMb).toBeGreaterThan(0);
     }
     for (const kind of ['latency', 'ttfb']) {
@@ -84,5 +89,6 @@ describe('npm run bench -- --smoke', () => {
     const streams = row('e', 'streams', 'router');
     expect(streams?.completed).toBe(streams?.count);
     expect(row('e', 'streams', 'router')?.peakRssMb).toBeGreaterThan(0);
+    for (const target of ['reference', 'ceiling', 'router']) expect(row('idle', 'idle', target)?.peakRssMb).toBeGreaterThan(0);
   });
 });

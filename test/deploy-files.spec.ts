@@ -72,9 +72,9 @@ describe('Dockerfile', () => {
   const finalStage = lines.slice(stageStarts[stageStarts.length - 1]);
   const buildStage = lines.slice(stageStarts[0], stageStarts[1]);
 
-  it('is multi-stage on Node 20 slim images', () => {
+  it('is multi-stage on Node 24 slim images', () => {
     expect(stageStarts.length).toBeGreaterThanOrEqual(2);
-    for (const i of stageStarts) expect(lines[i]).toMatch(/^FROM node:20[\w.-]*slim\b/);
+    for (const i of stageStarts) expect(lines[i]).toMatch(/^FROM node:24[\w.-]*slim\b/);
   });
 
   it('builds with npm ci from the lock file, never npm install', () => {

@@ -53,6 +53,12 @@ describe('failing cleanly mid-stream', () => {
       res.write(firstEvent);
       setTimeout(() => res.end(Buffer.from([0xff, 0xfe, 0x00, 0x3c, 0x68, 0x74, 0x6d, 0x6c, 0x3e, 0x0a])), 20);
     }],
+    ['sends a data event that is not JSON (a proxy error page), then carries on', 'stream_garbage', (res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(firstEvent);
+      setTimeout(() => res.write('data: <html><body><h1>502 Bad Gateway</h1></body></html>\n\n'), 20);
+      setTimeout(() => res.end(`data: ${JSON.stringify(chunk('m', 'after'))}\n\ndata: [DONE]\n\n`), 40);
+    }],
   ];
 
   it.each(faults)('when the upstream %s, the client gets the data so far then one final error event, and no retry is made', async (_name, kind, fault) => {
@@ -87,6 +93,34 @@ describe('failing cleanly mid-stream', () => {
     };
     await expect(read()).rejects.toThrow(/"local"/);
     expect(received).toEqual(['Hello']);
+  });
+
+  it('stops the upstream request at a non-JSON data event, and relays the events of the same read that came before it', async () => {
+    fake.handle((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // One write: the sound event and the fault arrive in the same chunk.
+      res.write(`${firstEvent}data: <html>502 Bad Gateway</html>\n\n`);
+      const more = setInterval(() => res.write(`data: ${JSON.stringify(chunk('m', 'later'))}\n\n`), 20);
+      res.on('close', () => clearInterval(more));
+    });
+    const abortedBefore = fake.aborted.length;
+    const res = await post(router.url, chatBody('local/m', true));
+    const events = sseData(res.text);
+    expect(events[0]).toContain('Hello');
+    expect(res.text).not.toContain('later');
+    expect(res.text).not.toContain('<html>');
+    expect(JSON.parse(events[events.length - 1]).error.code).toBe('upstream_stream_error');
+    await waitFor(() => fake.aborted.length === abortedBefore + 1, 'the upstream request to be aborted');
+  });
+
+  it('relays [DONE], SSE comments and multi-line data events untouched', async () => {
+    const body = `: keep-alive\n\n${firstEvent}data: {"id":"x","choices":\ndata: []}\n\ndata: [DONE]\n\n`;
+    fake.handle((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(body);
+    });
+    const res = await post(router.url, chatBody('local/m', true));
+    expect(res.text).toBe(body);
   });
 
   it('cuts a non-streaming JSON answer that breaks midway off, so the client cannot take it for a whole one', async () => {

@@ -22,7 +22,8 @@ export class ApiKeyGuard implements CanActivate {
     private readonly configService: RouterConfigService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous for a good key: only a wrong one waits (for the failed-attempts limit). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.reflector.get<boolean>(IS_PUBLIC, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
     const presented = presentedKey(req);
@@ -30,15 +31,19 @@ export class ApiKeyGuard implements CanActivate {
       const how = isMessagesPath(req.url) ? '"x-api-key: <your LLM-router key>" or ' : '';
       throw new OpenAIError(401, 'missing_api_key', `Missing API key: send ${how}"Authorization: Bearer <your LLM-router key>".`);
     }
+    // Resolved once (the body gate already looked it up): later guards and handlers read it from the request.
     const key = this.keys.forRequest(req);
-    if (!key) {
-      // Only wrong keys count against the address: a valid key is accepted even from a limited one.
-      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-      const limited = await this.limits.authFailure(address, this.configService.current.authFailuresPerMinute);
-      throw limited ?? new OpenAIError(401, 'invalid_api_key', invalidKeyMessage(presented));
-    }
+    if (!key) return this.reject(req, presented);
     req.apiKeyName = key.name;
+    req.clientKey = key;
     return true;
+  }
+
+  private async reject(req: RouterRequest, presented: string): Promise<boolean> {
+    // Only wrong keys count against the address: a valid key is accepted even from a limited one.
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const limited = await this.limits.authFailure(address, this.configService.current.authFailuresPerMinute);
+    throw limited ?? new OpenAIError(401, 'invalid_api_key', invalidKeyMessage(presented));
   }
 }
 

@@ -4,6 +4,8 @@ import { BackendClientService } from './backend-client.service';
 import { CircuitBreakerService } from './circuit-breaker.service';
 import { ModelCatalogService } from './model-catalog.service';
 import { undiciAdapter } from './undici-adapter';
+import { UpstreamPoolsService } from './upstream-pools.service';
+import { AnswerRelayService } from './answer-relay.service';
 
 @Module({
   imports: [
@@ -18,7 +20,7 @@ import { undiciAdapter } from './undici-adapter';
       transformResponse: [],
     }),
   ],
-  providers: [BackendClientService, CircuitBreakerService, ModelCatalogService],
-  exports: [BackendClientService, CircuitBreakerService, ModelCatalogService],
+  providers: [BackendClientService, AnswerRelayService, UpstreamPoolsService, CircuitBreakerService, ModelCatalogService],
+  exports: [BackendClientService, UpstreamPoolsService, CircuitBreakerService, ModelCatalogService],
 })
 export class BackendsModule {}

@@ -3,7 +3,7 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
 import { withDeadline } from '../common/deadline';
 import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
-import { BackendClientService } from './backend-client.service';
+import { UpstreamPoolsService } from './upstream-pools.service';
 
 export interface ModelEntry {
   id: string;
@@ -22,7 +22,7 @@ export class ModelCatalogService {
 
   constructor(
     private readonly http: HttpService,
-    private readonly backendClient: BackendClientService,
+    private readonly pools: UpstreamPoolsService,
   ) {}
 
   async list(config: RouterConfig): Promise<ModelEntry[]> {
@@ -59,7 +59,7 @@ export class ModelCatalogService {
       method: 'GET',
       headers: backend.hasApiKey ? { authorization: backend.headers.authorization as string } : {},
       signal: AbortSignal.timeout(timeoutMs),
-      dispatcher: this.backendClient.dispatcherFor(backend),
+      dispatcher: this.pools.poolFor(backend),
     });
     const text = await readAll(response.data, MAX_LIST_BYTES);
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);

@@ -11,18 +11,14 @@ import type { SseMonitor } from './sse-monitor';
 
 // content-encoding: we ask for identity, but a backend that compresses anyway is relayed as it is (the
 // bytes are passed on undecoded, so the client must know how to read them).
-const RELAYED_HEADERS = ['content-type', 'content-encoding', 'retry-after', 'retry-after-ms', 'openai-processing-ms', 'openai-version'];
+const RELAYED = new Set(['content-type', 'content-encoding', 'retry-after', 'retry-after-ms', 'openai-processing-ms', 'openai-version']);
 
 export function relayHeaders(upstream: IncomingHttpHeaders | Record<string, unknown>, res: Response, isStream: boolean): void {
-  for (const name of RELAYED_HEADERS) {
-    const value = upstream[name];
-    if (value !== undefined) res.setHeader(name, value as string);
+  // One pass over the upstream's headers (undici gives them with lower-case names).
+  for (const name in upstream) {
+    if (RELAYED.has(name) || name.startsWith('x-ratelimit-')) res.setHeader(name, upstream[name] as string);
+    else if (name === 'x-request-id') res.setHeader('x-upstream-request-id', upstream[name] as string);
   }
-  for (const name of Object.keys(upstream)) {
-    if (name.startsWith('x-ratelimit-')) res.setHeader(name, upstream[name] as string);
-  }
-  const upstreamId = upstream['x-request-id'];
-  if (upstreamId !== undefined) res.setHeader('x-upstream-request-id', upstreamId as string);
   if (isStream) {
     res.setHeader('cache-control', 'no-cache');
     res.setHeader('x-accel-buffering', 'no');
@@ -42,14 +38,10 @@ export function headerSafe(value: string, maxLength = 512): string {
 
 export interface PumpResult {
   bytes: number;
-  /** The client got everything the upstream sent, and the upstream finished properly. */
-  completed: boolean;
-  clientGone: boolean;
   /** Why the stream failed, when it did: idle_timeout | reset | truncated | garbage */
   failure?: string;
-  /** ms from start of pump to the first byte handed to the client socket */
-  firstByteAt?: bigint;
-  body?: Buffer;
+  /** The last `tailBytes` (or a little more) of the body, when asked for. */
+  tail?: Buffer;
 }
 
 export interface PumpOptions {
@@ -57,8 +49,8 @@ export interface PumpOptions {
   monitor?: SseMonitor;
   /** Expect a [DONE] / final event; a stream ending without one is reported as cut short. */
   requireTerminator: boolean;
-  /** Keep up to this many bytes of a JSON body (to read its usage afterwards). */
-  captureLimit: number;
+  /** Keep the last this many bytes of the body (a JSON answer's usage is at its end); 0 keeps nothing. */
+  tailBytes: number;
   backendName: string;
   /** The format of the final error event when a stream fails. */
   dialect?: ErrorDialect;
@@ -75,12 +67,28 @@ export function discardBody(body: Readable): void {
   if (!body.destroyed) body.destroy();
 }
 
+/** Small enough to read to the end rather than close the connection. */
+const DRAIN_LIMIT = 64 * 1024;
+const DRAIN_MS = 1000;
+
+/**
+ * Throws away the body of an answer that is not relayed (a retried 429/5xx). A small one is read to its
+ * end (for at most a second) so its keep-alive connection serves the retry; a larger one is destroyed.
+ */
+export function drainBody(body: Readable): void {
+  const dump = (body as Readable & { dump?: (opts: { limit: number; signal: AbortSignal }) => Promise<unknown> }).dump;
+  if (typeof dump !== 'function') return discardBody(body);
+  if (!body.listeners('error').includes(ignoreError)) body.on('error', ignoreError);
+  dump.call(body, { limit: DRAIN_LIMIT, signal: AbortSignal.timeout(DRAIN_MS) }).catch(ignoreError);
+}
+
 /** Pipes `body` into `res` and resolves when either side is done. Never throws. */
 export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<PumpResult> {
   return new Promise((resolve) => {
-    const result: PumpResult = { bytes: 0, completed: false, clientGone: false };
-    const captured: Buffer[] = [];
-    let capturedBytes = 0;
+    const result: PumpResult = { bytes: 0 };
+    // The tail: the last chunks whose size reaches tailBytes, never a copy of the whole body.
+    const tail: Buffer[] = [];
+    let tailSize = 0;
     let done = false;
 
     const finish = () => {
@@ -91,7 +99,7 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
       body.off('error', onError);
       res.off('close', onClose);
       res.off('drain', onDrain);
-      if (captured.length > 0 && capturedBytes <= opts.captureLimit) result.body = Buffer.concat(captured);
+      if (tail.length > 0) result.tail = tail.length === 1 ? tail[0] : Buffer.concat(tail);
       resolve(result);
     };
     const failStream = (failure: string, message: string) => {
@@ -106,15 +114,21 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
       finish();
     };
     const onData = (chunk: Buffer) => {
-      if (opts.monitor && !opts.monitor.push(chunk)) {
+      const sound = opts.monitor ? opts.monitor.push(chunk) : chunk.length;
+      if (sound < chunk.length) {
+        // The whole events before the fault still reach the client, then the final error event.
+        if (sound > 0) {
+          result.bytes += sound;
+          res.write(chunk.subarray(0, sound));
+        }
         failStream('garbage', 'sent data that is not a valid event stream; the stream was stopped.');
         return;
       }
-      if (result.firstByteAt === undefined) result.firstByteAt = process.hrtime.bigint();
       result.bytes += chunk.length;
-      if (opts.captureLimit > 0 && capturedBytes <= opts.captureLimit) {
-        captured.push(chunk);
-        capturedBytes += chunk.length;
+      if (opts.tailBytes > 0) {
+        tail.push(chunk);
+        tailSize += chunk.length;
+        while (tail.length > 1 && tailSize - tail[0].length >= opts.tailBytes) tailSize -= tail.shift()!.length;
       }
       if (!res.write(chunk)) {
         body.pause();
@@ -127,7 +141,6 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
         failStream('truncated', 'closed the stream before it was complete.');
         return;
       }
-      result.completed = true;
       res.end();
       finish();
     };
@@ -138,7 +151,6 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
     };
     const onClose = () => {
       if (res.writableFinished) return;
-      result.clientGone = true;
       discardBody(body);
       finish();
     };

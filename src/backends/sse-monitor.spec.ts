@@ -1,6 +1,7 @@
 import { SseMonitor } from './sse-monitor';
 
-const feed = (monitor: SseMonitor, ...chunks: string[]) => chunks.map((c) => monitor.push(Buffer.from(c)));
+/** Whether each chunk was sound (every byte of it may be relayed). */
+const feed = (monitor: SseMonitor, ...chunks: string[]) => chunks.map((c) => monitor.push(Buffer.from(c, 'latin1')) === Buffer.byteLength(c, 'latin1'));
 
 describe('SseMonitor', () => {
   it('sees [DONE] even when it is split across chunks', () => {
@@ -24,6 +25,33 @@ describe('SseMonitor', () => {
   it('flags bytes that are not an event stream, also at the start of an unfinished line', () => {
     expect(feed(new SseMonitor(), 'data: {}\n\n<html>\n')).toEqual([false]);
     expect(feed(new SseMonitor(), 'data: {}\n\n\xff\xfe')).toEqual([false]);
+  });
+
+  it('flags a data event that is not JSON (a proxy error page mid-stream) and says where the sound bytes end', () => {
+    const m = new SseMonitor();
+    const good = 'data: {"a":1}\n\n';
+    expect(m.push(Buffer.from(`${good}data: <html><body>502 Bad Gateway</body></html>\n\ndata: {"b":2}\n\n`))).toBe(good.length);
+    expect(m.garbage).toBe(true);
+    expect(feed(new SseMonitor(), 'data: Bad Gateway\n\n')).toEqual([false]);
+    // Caught from the head of an unfinished line, before the rest of it arrives.
+    const split = new SseMonitor();
+    expect(split.push(Buffer.from(`${good}data: <ht`))).toBe(good.length);
+  });
+
+  it('takes [DONE], comments, empty data, multi-line data and split lines for what they are', () => {
+    const m = new SseMonitor();
+    expect(
+      feed(m, ': ping\n\n', 'data:\n\n', 'data: {"a":\ndata: 1}\n\n', 'data:{"b":2}\n\nda', 'ta: {"c"', ':3}\n\ndata: [DONE]\n\n'),
+    ).toEqual([true, true, true, true, true, true]);
+    expect(m.garbage).toBe(false);
+    expect(m.complete).toBe(true);
+  });
+
+  it('skips over an overlong line without taking its continuation for a new line', () => {
+    const m = new SseMonitor();
+    const long = 'x'.repeat(300 * 1024);
+    expect(feed(m, `data: {"text":"${long}`, `${long}"}\n\n`, 'data: [DONE]\n\n')).toEqual([true, true, true]);
+    expect(m.complete).toBe(true);
   });
 
   it('reads token usage from the usage chunk', () => {

@@ -1,12 +1,19 @@
 // Watches an SSE stream as it is relayed, without copying or re-encoding it: notes whether the stream
-// ended properly ([DONE] or a final Responses event), spots bytes that are not SSE at all, and picks the
-// token counts out of the usage chunk. Only lines that mention "usage" are decoded.
+// ended properly ([DONE] or a final Responses event), spots bytes that are not an event stream of JSON
+// events (an HTML error page from a proxy in the middle of a stream), and picks the token counts out of
+// the usage event. Lines are checked on their bytes; only lines that mention "usage" are decoded.
 
 const NEWLINE = 0x0a;
-const DONE = Buffer.from('data: [DONE]');
+const CR = 0x0d;
+const SPACE = 0x20;
+const DONE = Buffer.from('[DONE]');
 const USAGE = Buffer.from('"usage"');
-const VALID_LINE_STARTS = ['data:', 'event:', 'id:', 'retry:', ':'];
-const MAX_CARRY = 1 << 20;
+const COMPLETED_EVENT = /^event:\s*(response\.(completed|failed|incomplete)|message_stop|error\b)/;
+/** The SSE field names a line may start with (a line starting with ":" is a comment). */
+const FIELDS = ['data:', 'event:', 'id:', 'retry:'].map((f) => Buffer.from(f));
+const DATA = FIELDS[0];
+/** An unfinished line is kept up to this size to read it when it ends; a longer one is skipped to its end. */
+const MAX_CARRY = 256 * 1024;
 
 export interface TokenUsage {
   promptTokens?: number;
@@ -21,31 +28,49 @@ export class SseMonitor {
   usage?: TokenUsage;
   /** The unfinished last line of the previous chunk. */
   private carry: Buffer | undefined;
+  /** Inside an overlong line whose head was checked: skip to its end. */
+  private skipping = false;
+  /** The event being read already has a data line: the next ones continue its value (multi-line data). */
+  private eventHasData = false;
 
-  /** Inspects one chunk; returns false when the chunk holds bytes that are not SSE. */
-  push(chunk: Buffer): boolean {
+  /**
+   * Inspects one chunk; returns how many of its bytes are sound. Less than its length means the stream
+   * went bad at that offset: the bytes before it are whole events that may still be relayed.
+   */
+  push(chunk: Buffer): number {
     let start = 0;
-    let buf = chunk;
-    if (this.carry) {
-      buf = Buffer.concat([this.carry, chunk]);
-      this.carry = undefined;
+    if (this.skipping) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl === -1) return chunk.length;
+      this.skipping = false;
+      start = nl + 1;
     }
+    let buf = chunk;
+    let carried = 0;
+    if (this.carry) {
+      carried = this.carry.length;
+      buf = Buffer.concat([this.carry, chunk.subarray(start)]);
+      this.carry = undefined;
+      start = 0;
+    }
+    // Offsets in `buf` map to the chunk by removing the carried bytes (a bad carried line is at 0).
+    const toChunk = (offset: number) => Math.max(0, offset - carried);
     for (;;) {
       const nl = buf.indexOf(NEWLINE, start);
       if (nl === -1) break;
-      if (!this.checkLine(buf, start, nl)) return false;
+      if (!this.checkLine(buf, start, nl)) return toChunk(start);
       start = nl + 1;
     }
     if (start < buf.length) {
-      // Keep the start of an unfinished line; an overlong line is checked by its head only.
       const rest = buf.subarray(start);
-      if (!this.lineHeadValid(rest)) {
+      if (!lineHeadValid(rest, rest.length, !this.eventHasData)) {
         this.garbage = true;
-        return false;
+        return toChunk(start);
       }
-      this.carry = rest.length <= MAX_CARRY ? Buffer.from(rest) : undefined;
+      if (rest.length <= MAX_CARRY) this.carry = Buffer.from(rest);
+      else this.skipping = true;
     }
-    return true;
+    return chunk.length;
   }
 
   /** A stream that ends without its terminator was cut short upstream. */
@@ -55,30 +80,30 @@ export class SseMonitor {
 
   private checkLine(buf: Buffer, start: number, end: number): boolean {
     let lineEnd = end;
-    if (lineEnd > start && buf[lineEnd - 1] === 0x0d) lineEnd--;
-    if (lineEnd === start) return true;
+    if (lineEnd > start && buf[lineEnd - 1] === CR) lineEnd--;
+    if (lineEnd === start) {
+      this.eventHasData = false;
+      return true;
+    }
     const line = buf.subarray(start, lineEnd);
-    if (!this.lineHeadValid(line)) {
+    if (!lineHeadValid(line, line.length, !this.eventHasData)) {
       this.garbage = true;
       return false;
     }
-    if (line.length >= DONE.length && line.indexOf(DONE) === 0) this.sawDone = true;
-    else if (line[0] === 0x65 /* e */ && /^event:\s*(response\.(completed|failed|incomplete)|message_stop|error\b)/.test(line.toString('latin1', 0, 40))) {
+    if (line[0] === 0x64 /* d */) {
+      this.eventHasData = true;
+      const payload = dataPayloadStart(line);
+      if (line.indexOf(DONE, payload) === payload) this.sawDone = true;
+      else if (line.indexOf(USAGE, payload) !== -1) this.readUsage(line, payload);
+    } else if (line[0] === 0x65 /* e */ && COMPLETED_EVENT.test(line.toString('latin1', 0, Math.min(line.length, 40)))) {
       this.sawCompletedEvent = true;
-    } else if (line.indexOf(USAGE) !== -1) this.readUsage(line);
+    }
     return true;
   }
 
-  private lineHeadValid(line: Buffer): boolean {
-    const head = line.toString('latin1', 0, Math.min(line.length, 6));
-    return VALID_LINE_STARTS.some((p) => head.startsWith(p) || p.startsWith(head));
-  }
-
-  private readUsage(line: Buffer): void {
-    const text = line.toString('utf8');
-    const json = text.slice(text.indexOf(':') + 1).trim();
+  private readUsage(line: Buffer, payload: number): void {
     try {
-      const event = JSON.parse(json) as { usage?: unknown; response?: { usage?: unknown }; message?: { usage?: unknown } };
+      const event = JSON.parse(line.toString('utf8', payload)) as { usage?: unknown; response?: { usage?: unknown }; message?: { usage?: unknown } };
       const usage = readTokenUsage(event.usage ?? event.response?.usage ?? event.message?.usage);
       if (!usage) return;
       if (usage.promptTokens !== undefined && usage.completionTokens !== undefined) {
@@ -93,6 +118,28 @@ export class SseMonitor {
       // Not JSON: not ours to judge; the client sees the bytes as they came.
     }
   }
+}
+
+/**
+ * Whether a line (or the first `length` bytes of an unfinished one) can be part of an event stream of
+ * JSON events: a comment, a known field, and for an event's first `data:` a JSON object or array
+ * ([DONE] included).
+ */
+function lineHeadValid(line: Buffer, length: number, requireJson: boolean): boolean {
+  if (line[0] === 0x3a /* : */) return true;
+  const field = FIELDS.find((f) => f[0] === line[0]);
+  if (!field) return false;
+  const n = Math.min(length, field.length);
+  if (line.compare(field, 0, n, 0, n) !== 0) return false;
+  if (field !== DATA || !requireJson || length <= field.length) return true;
+  const payload = dataPayloadStart(line);
+  // "data:" or "data: " with nothing after it yet, or a JSON object/array.
+  return payload >= length || line[payload] === 0x7b /* { */ || line[payload] === 0x5b /* [ */;
+}
+
+/** Where a data line's value starts: after "data:" and one optional space. */
+function dataPayloadStart(line: Buffer): number {
+  return line[DATA.length] === SPACE ? DATA.length + 1 : DATA.length;
 }
 
 /** Chat/Completions usage or Responses usage (input_tokens/output_tokens). */

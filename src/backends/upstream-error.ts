@@ -41,3 +41,17 @@ export function isRetryableFailure(kind: UpstreamFailureKind): boolean {
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 502 || status === 503 || status === 504;
 }
+
+/** The upstream's own reason when it gave one in a form we can read, for the client's error message. */
+export function upstreamErrorMessage(backend: string, status: number, text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
+    const inner = typeof parsed.error === 'string' ? parsed.error : parsed.error?.message ?? parsed.message ?? parsed.detail;
+    if (typeof inner === 'string') return `Backend "${backend}" answered ${status}: ${inner}`;
+  } catch {
+    // not JSON
+  }
+  // A short plain-text reason is worth showing; an HTML error page is not.
+  const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return snippet && !snippet.startsWith('<') ? `Backend "${backend}" answered ${status}: ${snippet}` : `Backend "${backend}" answered ${status}.`;
+}

@@ -1,12 +1,11 @@
 import type { Request } from 'express';
 import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
 import type { Endpoint } from '../config/router-config';
+import type { ClientKey } from '../auth/client-key.service';
+import type { TargetRewrite } from '../transform/backend-rewrites';
 import type { AnswerBridge, ErrorDialect } from './answer-bridge';
 
 export type JsonObject = Record<string, unknown>;
-
-/** Turns a client body into the body one backend receives; registered by the transform steps. */
-export type RequestTransform = (body: JsonObject, backend: CompiledBackend, endpoint: Endpoint) => JsonObject;
 
 /** One place a request may go: a backend and the model name it knows. */
 export interface RouteTarget {
@@ -19,14 +18,15 @@ export interface ProxyContext {
   endpoint: Endpoint;
   /** A snapshot: a config reload mid-request does not change where this request goes. */
   config: RouterConfig;
-  /** The parsed client body; never mutated (transforms copy what they change). */
+  /** The client body; the transform steps replace it with their result, never mutate it (they copy what they change). */
   body: JsonObject;
   /** The model as the client sent it. */
   requestedModel: string;
   /** After alias resolution: one or more `prefix/model` names, tried in order. */
   targetModels: readonly string[];
   stream: boolean;
-  transforms: RequestTransform[];
+  /** The per-backend rewrites for each target's body (role rewrites, parameter removal), in order. */
+  targetRewrites: TargetRewrite[];
   /** The dialect of the router's own errors for this caller. */
   dialect: ErrorDialect;
   /** Set by a front door of another API: backends without the endpoint but with chat/completions are bridged. */
@@ -62,6 +62,8 @@ export interface RouterRequest extends Request {
   llmrouter?: ProxyContext;
   /** Name of the client key that authenticated this request ("default" for the router key). */
   apiKeyName?: string;
+  /** That key itself, resolved once by ApiKeyGuard. */
+  clientKey?: ClientKey;
   requestId?: string;
 }
 
@@ -73,4 +75,9 @@ export function newOutcome(): RequestOutcome {
 export function recordUpstreamError(outcome: RequestOutcome, backend: string, kind: string): void {
   outcome.upstreamErrors.push(kind);
   (outcome.upstreamErrorBackends ??= []).push(backend);
+}
+
+/** Milliseconds since a process.hrtime.bigint() stamp. */
+export function msSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
 }

@@ -31,7 +31,7 @@ export class BackendOptions {
   @IsOptional() @IsInt() @Min(0) max_retry_delay_ms?: number;
   @IsOptional() @IsInt() @Min(1) circuit_failures?: number;
   @IsOptional() @IsInt() @Min(0) circuit_cooldown_ms?: number;
-  @IsOptional() @IsInt() @Min(1) @Max(100000) max_sockets?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(100000) max_sockets?: number;
 }
 
 export class BackendConfig extends BackendOptions {
@@ -98,7 +98,8 @@ export const BACKEND_OPTION_DEFAULTS: Required<BackendOptions> = {
   max_retry_delay_ms: 10_000,
   circuit_failures: 5,
   circuit_cooldown_ms: 30_000,
-  max_sockets: 256,
+  // 0: no cap (undici's default), so a team's concurrent streams are never queued by the pool.
+  max_sockets: 0,
 };
 
 export const KNOWN_TOP_LEVEL_KEYS = [

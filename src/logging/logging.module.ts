@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { stdTimeFunctions } from 'pino';
+import { destination, stdTimeFunctions } from 'pino';
 import { RouterConfigService } from '../config/router-config.service';
 import { RequestLogService } from './request-log.service';
 import { RouterLogger } from './router-logger';
@@ -22,23 +22,26 @@ export const REDACTED_PATHS = [
   imports: [
     LoggerModule.forRootAsync({
       inject: [RouterConfigService],
-      useFactory: (configService: RouterConfigService) => ({
-        // No per-request pino-http middleware (forRoutes: []): its child loggers and the AsyncLocalStorage
-        // context it binds cost more than the rest of a request's logging. Lines about a request carry
-        // its request_id explicitly instead (RequestLogService, BackendClientService).
-        forRoutes: [],
-        pinoHttp: {
+      useFactory: (configService: RouterConfigService) => {
+        const options = {
           level: configService.boot.logLevel,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           // "level":"info" rather than 30, ISO times: readable with grep as well as by log shippers.
           formatters: { level: (label: string) => ({ level: label }) },
           timestamp: stdTimeFunctions.isoTime,
-          transport:
-            process.stdout.isTTY && configService.boot.prettyLogs
-              ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
-              : undefined,
-        },
-      }),
+        };
+        const pretty = process.stdout.isTTY && configService.boot.prettyLogs;
+        return {
+          // No per-request pino-http middleware (forRoutes: []): its child loggers and the AsyncLocalStorage
+          // context it binds cost more than the rest of a request's logging. Lines about a request carry
+          // its request_id explicitly instead (RequestLogService, BackendClientService).
+          forRoutes: [],
+          pinoHttp: pretty
+            ? { ...options, transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
+            : // Asynchronous writes to stdout: a request never waits for its log line (pino flushes at exit).
+              [options, destination({ dest: 1, sync: false })],
+        };
+      },
     }),
   ],
   providers: [RequestLogService, RouterLogger],

@@ -21,6 +21,7 @@ export class RequestLogService implements OnModuleInit {
     const o = ctx?.outcome;
     const status = res.headersSent ? res.statusCode : (o?.status ?? 499);
     const line = {
+      context: 'Request',
       request_id: req.requestId,
       key: req.apiKeyName,
       method: req.method,
@@ -45,8 +46,8 @@ export class RequestLogService implements OnModuleInit {
     };
     // The root logger: the line carries request_id itself, also for requests that never reached pino-http.
     const logger = PinoLogger.root;
-    if (status >= 500) logger.warn({ context: 'Request', ...line }, 'request');
-    else logger.info({ context: 'Request', ...line }, 'request');
+    if (status >= 500) logger.warn(line, 'request');
+    else logger.info(line, 'request');
   }
 }
 

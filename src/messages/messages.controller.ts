@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { BackendClientService } from '../backends/backend-client.service';
 import { badRequest } from '../common/openai-error';
 import type { JsonObject, ProxyContext, RouterRequest } from '../common/proxy-context';
-import { Proxy } from '../routing/proxy-context.decorator';
+import { ProxyContextParam } from '../routing/proxy-context.param';
 import { ProxyRoute } from '../routing/proxy-route.decorator';
 import { RoutingService } from '../routing/routing.service';
 import { isObject } from '../transform/request-transforms';
@@ -19,7 +19,7 @@ export class MessagesController {
   ) {}
 
   @ProxyRoute('messages')
-  create(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+  create(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
     const targets = this.routing.route(ctx);
     ctx.bridge = messagesBridge(ctx, targets);
     return this.backendClient.forward(ctx, targets, req, res);

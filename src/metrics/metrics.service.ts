@@ -5,12 +5,15 @@ import { RequestEventsService } from '../common/request-events.service';
 import type { RouterConfig } from '../config/compiled-config';
 import { RouterConfigService } from '../config/router-config.service';
 import type { RouterRequest } from '../common/proxy-context';
+import { UpstreamPoolsService } from '../backends/upstream-pools.service';
 import { LabelLimiter } from './label-limiter';
 
 const MAX_MODELS = 500;
 const MAX_KEYS = 1000;
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+/** Label children kept at most; the labels are capped, this only bounds the cache if they churn. */
+const MAX_CACHED_SERIES = 10_000;
 const NOT_COUNTED = /^\/(metrics|health)(\/|$)|^\/v1\/health$/;
 
 /**
@@ -22,7 +25,8 @@ export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
   private readonly models = new LabelLimiter(MAX_MODELS);
   private readonly keys = new LabelLimiter(MAX_KEYS);
-  /** Responses in progress, to count the open streams at scrape time. */
+  /** The label children of one (backend, model, status, key), looked up once rather than on every request. */
+  private readonly series = new Map<string, Series>();
 
   private readonly requests = new Counter({
     name: 'llmrouter_requests_total',
@@ -79,9 +83,20 @@ export class MetricsService implements OnModuleInit {
   constructor(
     private readonly events: RequestEventsService,
     configService: RouterConfigService,
+    pools: UpstreamPoolsService,
   ) {
     this.models.reserve(configuredModels(configService.current));
     configService.onChange((config) => this.models.reserve(configuredModels(config)));
+    new Gauge({
+      name: 'llmrouter_upstream_pool_waiting',
+      help: 'Requests waiting for a free upstream connection of a backend whose max_sockets is reached',
+      labelNames: ['backend'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [backend, waiting] of pools.waitingByBackend()) this.set({ backend }, waiting);
+      },
+    });
     const inFlight = events.inFlight;
     const models = this.models;
     new Gauge({
@@ -121,17 +136,44 @@ export class MetricsService implements OnModuleInit {
     const backend = o.backend ?? 'none';
     const model = this.models.value(ctx.requestedModel, 'none', mayBeRealModel(Number(status)));
     const key = this.keys.value(req.apiKeyName);
-    this.requests.inc({ backend, model, status, key });
-    o.upstreamErrors.forEach((kind, i) => {
-      this.upstreamErrors.inc({ backend: o.upstreamErrorBackends?.[i] ?? backend, model, kind });
-    });
-    const labels = { backend, model, status };
-    if (o.ttfbMs !== undefined) this.ttfb.observe(labels, o.ttfbMs / 1000);
-    this.duration.observe(labels, totalMs / 1000);
-    if (o.overheadMs !== undefined) this.overhead.observe(labels, o.overheadMs / 1000);
-    if (o.promptTokens) this.promptTokens.inc({ backend, model, key }, o.promptTokens);
-    if (o.completionTokens) this.completionTokens.inc({ backend, model, key }, o.completionTokens);
+    const series = this.seriesOf(backend, model, status, key);
+    series.requests.inc();
+    for (let i = 0; i < o.upstreamErrors.length; i++) {
+      this.upstreamErrors.inc({ backend: o.upstreamErrorBackends?.[i] ?? backend, model, kind: o.upstreamErrors[i] });
+    }
+    if (o.ttfbMs !== undefined) series.ttfb.observe(o.ttfbMs / 1000);
+    series.duration.observe(totalMs / 1000);
+    if (o.overheadMs !== undefined) series.overhead.observe(o.overheadMs / 1000);
+    if (o.promptTokens) series.promptTokens.inc(o.promptTokens);
+    if (o.completionTokens) series.completionTokens.inc(o.completionTokens);
   }
+
+  private seriesOf(backend: string, model: string, status: string, key: string): Series {
+    const id = `${backend}\n${model}\n${status}\n${key}`;
+    let series = this.series.get(id);
+    if (!series) {
+      if (this.series.size >= MAX_CACHED_SERIES) this.series.clear();
+      series = {
+        requests: this.requests.labels({ backend, model, status, key }),
+        ttfb: this.ttfb.labels({ backend, model, status }),
+        duration: this.duration.labels({ backend, model, status }),
+        overhead: this.overhead.labels({ backend, model, status }),
+        promptTokens: this.promptTokens.labels({ backend, model, key }),
+        completionTokens: this.completionTokens.labels({ backend, model, key }),
+      };
+      this.series.set(id, series);
+    }
+    return series;
+  }
+}
+
+interface Series {
+  requests: { inc(value?: number): void };
+  ttfb: { observe(value: number): void };
+  duration: { observe(value: number): void };
+  overhead: { observe(value: number): void };
+  promptTokens: { inc(value?: number): void };
+  completionTokens: { inc(value?: number): void };
 }
 
 /** Aliases and the models they name: the config's own model names keep their labels whatever clients send. */

@@ -2,7 +2,7 @@ import { Controller, Delete, Get, Param, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { BackendClientService } from '../backends/backend-client.service';
 import type { JsonObject, ProxyContext, RouterRequest } from '../common/proxy-context';
-import { Proxy } from '../routing/proxy-context.decorator';
+import { ProxyContextParam } from '../routing/proxy-context.param';
 import { ProxyRoute } from '../routing/proxy-route.decorator';
 import { RoutingService } from '../routing/routing.service';
 import { ConversationStateService } from './conversation-state.service';
@@ -22,7 +22,7 @@ export class ResponsesController {
   ) {}
 
   @ProxyRoute('responses')
-  async create(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+  async create(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
     const targets = this.routing.route(ctx);
     const bridged = targets.filter((t) => !t.backend.endpoints.has('responses') && t.backend.endpoints.has('chat/completions'));
     if (bridged.length > 0) ctx.bridge = await this.bridges.create(ctx, keyOf(req), bridged.length === targets.length);

@@ -2,7 +2,7 @@ import { Controller, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { BackendClientService } from '../backends/backend-client.service';
 import type { ProxyContext, RouterRequest } from '../common/proxy-context';
-import { Proxy } from './proxy-context.decorator';
+import { ProxyContextParam } from './proxy-context.param';
 import { ProxyRoute } from './proxy-route.decorator';
 import { RoutingService } from './routing.service';
 
@@ -14,7 +14,7 @@ export class ChatCompletionsController {
   ) {}
 
   @ProxyRoute('chat/completions')
-  create(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+  create(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
     return this.backendClient.forward(ctx, this.routing.route(ctx), req, res);
   }
 }

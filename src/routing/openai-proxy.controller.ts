@@ -2,7 +2,7 @@ import { Controller, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { BackendClientService } from '../backends/backend-client.service';
 import type { ProxyContext, RouterRequest } from '../common/proxy-context';
-import { Proxy } from './proxy-context.decorator';
+import { ProxyContextParam } from './proxy-context.param';
 import { ProxyRoute } from './proxy-route.decorator';
 import { RoutingService } from './routing.service';
 
@@ -15,12 +15,12 @@ export class OpenAIProxyController {
   ) {}
 
   @ProxyRoute('completions')
-  completions(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+  completions(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
     return this.backendClient.forward(ctx, this.routing.route(ctx), req, res);
   }
 
   @ProxyRoute('embeddings')
-  embeddings(@Proxy() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+  embeddings(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
     return this.backendClient.forward(ctx, this.routing.route(ctx), req, res);
   }
 }

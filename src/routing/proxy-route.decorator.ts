@@ -1,7 +1,7 @@
 import { applyDecorators, Post, UseInterceptors } from '@nestjs/common';
 import type { Endpoint } from '../config/router-config';
 import { TransformPipelineInterceptor } from '../transform/transform-pipeline.interceptor';
-import { ProxyEndpoint } from './proxy-endpoint';
+import { ProxyEndpoint } from './proxy-endpoint.metadata';
 
 /**
  * A proxied OpenAI endpoint, served with and without the /v1 prefix, behind the transform pipeline

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ClientKeyService } from '../auth/client-key.service';
 import { OpenAIError } from '../common/openai-error';
 import type { RouterRequest } from '../common/proxy-context';
-import { PROXY_ENDPOINT } from '../routing/proxy-endpoint';
+import { PROXY_ENDPOINT } from '../routing/proxy-endpoint.metadata';
 import { MAX_MODEL_LENGTH } from '../routing/request-validation';
 import { RateLimitService } from './rate-limit.service';
 
@@ -20,10 +20,11 @@ export class TeamAccessGuard implements CanActivate {
     private readonly limits: RateLimitService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous unless the key has limits to check. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (!this.reflector.get<string>(PROXY_ENDPOINT, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
-    const key = this.keys.byName(req.apiKeyName);
+    const key = req.clientKey ?? this.keys.byName(req.apiKeyName);
     if (!key) throw new OpenAIError(401, 'invalid_api_key', 'This API key is no longer configured.');
     const model = (req.body as { model?: unknown } | undefined)?.model;
     // Too long a name is refused by the validation that follows, without echoing it here.
@@ -37,7 +38,7 @@ export class TeamAccessGuard implements CanActivate {
         'model',
       );
     }
-    if (key.requestsPerMinute || key.tokensPerMinute) await this.limits.admit(key);
+    if (key.requestsPerMinute || key.tokensPerMinute) return this.limits.admit(key).then(() => true);
     return true;
   }
 }

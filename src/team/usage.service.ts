@@ -102,9 +102,10 @@ export class UsageService implements OnModuleInit {
     const o = ctx.outcome;
     const tokens = { prompt: o.promptTokens ?? 0, completion: o.completionTokens ?? 0, total: o.totalTokens ?? 0 };
     this.memory.add(name, ctx.requestedModel, tokens);
-    void this.writeRedis(name, ctx.requestedModel, tokens);
-    const key = this.keys.byName(name);
-    if (key) {
+    if (this.redis.client) void this.writeRedis(name, ctx.requestedModel, tokens);
+    // Only keys with a token budget are charged (no promise per request for the others).
+    const key = req.clientKey ?? this.keys.byName(name);
+    if (key?.tokensPerMinute && tokens.total > 0) {
       this.limits.chargeTokens(key, tokens.total).catch((err: Error) => this.logger.warn(`could not charge tokens: ${err.message}`));
     }
   }

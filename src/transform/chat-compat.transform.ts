@@ -5,12 +5,12 @@ import type { TransformStep } from './transform-step';
 
 /**
  * The client-shape fixes for /chat/completions (Responses-shaped bodies, flat and custom tools,
- * `content: []`). Other endpoints go as sent: a backend that declares "responses" gets Responses bodies
- * unconverted.
+ * `content: []`), made to the body here: they do not depend on the backend. Other endpoints go as sent:
+ * a backend that declares "responses" gets Responses bodies unconverted.
  */
 @Injectable()
 export class ChatCompatTransform implements TransformStep {
   apply(ctx: ProxyContext): void {
-    if (ctx.endpoint === 'chat/completions') ctx.transforms.push(toChatCompletions);
+    if (ctx.endpoint === 'chat/completions') ctx.body = toChatCompletions(ctx.body);
   }
 }

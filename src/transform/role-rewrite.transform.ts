@@ -1,16 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { JsonObject, ProxyContext } from '../common/proxy-context';
-import type { CompiledBackend } from '../config/compiled-config';
-import { rewriteRoles, stripMessageParams } from './request-transforms';
+import type { ProxyContext } from '../common/proxy-context';
 import type { TransformStep } from './transform-step';
 
-const rewriteForBackend = (body: JsonObject, backend: CompiledBackend) =>
-  stripMessageParams(rewriteRoles(body, backend.roleRewrites), backend.unsupportedMessageParams);
-
-/** The backend's role rewrites and message-key removals, applied per target as it is tried. */
+/** The backend's role rewrites and message-key removals, for each target as it is tried (backend-rewrites.ts). */
 @Injectable()
 export class RoleRewriteTransform implements TransformStep {
   apply(ctx: ProxyContext): void {
-    ctx.transforms.push(rewriteForBackend);
+    ctx.targetRewrites.push('roles');
   }
 }

@@ -4,8 +4,8 @@ import type { Observable } from 'rxjs';
 import type { RouterRequest } from '../common/proxy-context';
 import type { Endpoint } from '../config/router-config';
 import { RouterConfigService } from '../config/router-config.service';
-import { PROXY_ENDPOINT } from '../routing/proxy-endpoint';
-import { createProxyContext } from '../routing/request-context';
+import { PROXY_ENDPOINT } from '../routing/proxy-endpoint.metadata';
+import { startProxyContext } from '../routing/start-proxy-context';
 import { AliasTransform } from './alias.transform';
 import { ChatCompatTransform } from './chat-compat.transform';
 import { ParamStripTransform } from './param-strip.transform';
@@ -37,7 +37,7 @@ export class TransformPipelineInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<RouterRequest>();
     const endpoint = this.reflector.get<Endpoint>(PROXY_ENDPOINT, context.getHandler());
-    const ctx = createProxyContext(req, endpoint, this.configService.current);
+    const ctx = startProxyContext(req, endpoint, this.configService.current);
     for (const step of this.steps) step.apply(ctx);
     req.llmrouter = ctx;
     return next.handle();

@@ -1,8 +1,9 @@
 import type { ProxyContext } from '../common/proxy-context';
 
 /**
- * One step of the transform pipeline. Steps that depend on the backend do not change the body here:
- * they register a RequestTransform in ctx.transforms, applied to each target as it is tried, so a
+ * One step of the transform pipeline. A step that does not depend on the backend changes ctx.body; one
+ * that does (role rewrites, parameter removal) adds its rewrite to ctx.targetRewrites, applied to each
+ * target with that target's backend settings, compiled once per config (backend-rewrites.ts), so a
  * fallback target gets its own backend's rewrites.
  */
 export interface TransformStep {

@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { RouterRequest } from '../common/proxy-context';
 
-/** The request's ProxyContext, built by the transform pipeline. */
-export const Proxy = createParamDecorator((_: unknown, context: ExecutionContext) => {
+/** The request's ProxyContext (started by the transform pipeline) as a handler parameter. */
+export const ProxyContextParam = createParamDecorator((_: unknown, context: ExecutionContext) => {
   return context.switchToHttp().getRequest<RouterRequest>().llmrouter;
 });

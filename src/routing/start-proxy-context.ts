@@ -5,7 +5,7 @@ import { newOutcome, type ProxyContext, type RouterRequest } from '../common/pro
 import { validateProxyBody } from './request-validation';
 
 /** Checks the body of a proxied request and starts its ProxyContext (on a config snapshot). */
-export function createProxyContext(req: RouterRequest, endpoint: Endpoint, config: RouterConfig): ProxyContext {
+export function startProxyContext(req: RouterRequest, endpoint: Endpoint, config: RouterConfig): ProxyContext {
   if (req.body === undefined) {
     throw new OpenAIError(415, 'unsupported_media_type', 'Send the request body as JSON with "Content-Type: application/json".');
   }
@@ -17,7 +17,7 @@ export function createProxyContext(req: RouterRequest, endpoint: Endpoint, confi
     requestedModel: body.model as string,
     targetModels: [body.model as string],
     stream: body.stream === true,
-    transforms: [],
+    targetRewrites: [],
     dialect: endpoint === 'messages' ? 'anthropic' : 'openai',
     startedAt: (req as RouterRequest & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint(),
     outcome: newOutcome(),

@@ -1,0 +1,253 @@
+import type { Readable } from 'node:stream';
+import { Injectable, Logger } from '@nestjs/common';
+import type { AxiosResponse } from 'axios';
+import type { Response } from 'express';
+import type { ErrorDialect } from '../common/answer-bridge';
+import type { Endpoint } from '../config/router-config';
+import { sseErrorEventIn, writeErrorIn } from '../common/error-dialect';
+import { OpenAIError } from '../common/openai-error';
+import { msSince, recordUpstreamError, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
+import { completionAsChunk, pumpBridgedStream, readChatJson, writeBridgedJson } from './bridge-relay';
+import { headerSafe, pump, relayHeaders } from './response-relay';
+import { USAGE_TAIL_BYTES, usageInTail } from './json-usage';
+import { readTokenUsage, SseMonitor } from './sse-monitor';
+import type { StreamKeepAlive } from './stream-keepalive';
+import { upstreamErrorMessage } from './upstream-error';
+
+/** A target as it is sent: on the client's endpoint, or bridged to chat/completions. */
+export type SentTarget = RouteTarget & { endpoint: Endpoint; bridged: boolean };
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Hands the chosen upstream answer to the client: status and headers, the body as it arrives (with the
+ * stream checks and the usage it carries), upstream errors in the caller's dialect, bridged answers
+ * through ctx.bridge, and the router's own errors, also after a keep-alive has committed to a stream.
+ */
+@Injectable()
+export class AnswerRelayService {
+  private readonly logger = new Logger('BackendClient');
+
+  /** Relays an answer on the client's own endpoint: status, headers, then the body as it arrives. */
+  async relay(
+    ctx: ProxyContext,
+    target: RouteTarget,
+    response: AxiosResponse<Readable>,
+    res: Response,
+    keepalive: StreamKeepAlive | undefined,
+  ): Promise<void> {
+    const { outcome } = ctx;
+    const upstreamHeaders = response.headers as Record<string, unknown>;
+    const contentType = String(upstreamHeaders['content-type'] ?? '');
+    const isSse = contentType.startsWith('text/event-stream');
+    outcome.backend = target.backend.name;
+    outcome.upstreamModel = target.model;
+    outcome.status = response.status;
+    outcome.ttfbMs = msSince(ctx.startedAt);
+
+    if (keepalive?.committed) {
+      keepalive.stop();
+      if (response.status >= 400 || !isSse) {
+        // The client already has a 200 event stream: the upstream's error becomes the final event.
+        const text = await readSome(response.data, ERROR_BODY_LIMIT);
+        res.end(sseErrorEventIn(ctx.dialect, upstreamErrorMessage(target.backend.name, response.status, text), `upstream_http_${response.status}`, 'api_error', response.status));
+        return;
+      }
+    } else {
+      keepalive?.stop();
+      res.status(response.status);
+      relayHeaders(upstreamHeaders, res, isSse);
+      res.setHeader('x-llmrouter-backend', target.backend.name);
+      res.setHeader('x-llmrouter-model', headerSafe(target.model));
+      res.setHeader('x-llmrouter-overhead-ms', (outcome.overheadMs ?? 0).toFixed(3));
+      if (response.status >= 400) {
+        await this.relayErrorBody(ctx, target, response, res);
+        return;
+      }
+      if (isSse) res.flushHeaders();
+    }
+
+    // Compressed bodies pass through unread: no stream checks, no usage from them.
+    const readable = upstreamHeaders['content-encoding'] === undefined || upstreamHeaders['content-encoding'] === 'identity';
+    const monitor = isSse && readable ? new SseMonitor() : undefined;
+    const result = await pump(response.data, res, {
+      monitor,
+      requireTerminator: monitor !== undefined && ctx.endpoint !== 'responses' && response.status < 400,
+      tailBytes: isSse || !readable || response.status >= 400 ? 0 : USAGE_TAIL_BYTES,
+      backendName: target.backend.name,
+      dialect: ctx.dialect,
+    });
+    outcome.bytesRelayed = result.bytes;
+    const usage = monitor?.usage ?? (result.tail ? usageInTail(result.tail) : undefined);
+    if (usage) {
+      outcome.promptTokens = usage.promptTokens;
+      outcome.completionTokens = usage.completionTokens;
+      outcome.totalTokens = usage.totalTokens;
+    }
+    if (result.failure) {
+      recordUpstreamError(outcome, target.backend.name, `stream_${result.failure}`);
+      outcome.errorCode = result.failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error';
+      this.logger.warn({
+        request_id: (res.req as RouterRequest).requestId,
+        backend: target.backend.name,
+        bytes_relayed: result.bytes,
+        msg: `backend "${target.backend.name}" stream failed (${result.failure}) after ${result.bytes} bytes relayed`,
+      });
+    }
+  }
+
+  /**
+   * An upstream error keeps its status; a body already in the caller's dialect passes unchanged, anything
+   * else (an HTML page from a proxy, FastAPI's {"detail":…}, plain text, an OpenAI error for an Anthropic
+   * client) is wrapped so every client gets an error it can parse.
+   */
+  private async relayErrorBody(ctx: ProxyContext, target: RouteTarget, response: AxiosResponse<Readable>, res: Response): Promise<void> {
+    const text = await readSome(response.data, ERROR_BODY_LIMIT);
+    if (res.destroyed) return;
+    if (isErrorBodyIn(ctx.dialect, text)) {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('content-length', Buffer.byteLength(text));
+      res.end(text);
+      return;
+    }
+    res.removeHeader('content-length');
+    const error = new OpenAIError(response.status, `upstream_http_${response.status}`, upstreamErrorMessage(target.backend.name, response.status, text));
+    copyRetryAfter(response.headers as Record<string, unknown>, error);
+    writeErrorIn(ctx.dialect, res, error);
+  }
+
+  /**
+   * A bridged answer: the backend spoke Chat Completions, the client gets its own API through ctx.bridge.
+   * Errors keep their status in the client's dialect; usage is read from the chat answer.
+   */
+  async relayBridged(
+    ctx: ProxyContext,
+    target: SentTarget,
+    response: AxiosResponse<Readable>,
+    res: Response,
+    keepalive: StreamKeepAlive | undefined,
+  ): Promise<void> {
+    const { outcome } = ctx;
+    const bridge = ctx.bridge!;
+    const upstreamHeaders = response.headers as Record<string, unknown>;
+    outcome.backend = target.backend.name;
+    outcome.upstreamModel = target.model;
+    outcome.status = response.status;
+    outcome.ttfbMs = msSince(ctx.startedAt);
+    keepalive?.stop();
+    if (response.status >= 400 || (upstreamHeaders['content-encoding'] ?? 'identity') !== 'identity') {
+      const text = await readSome(response.data, ERROR_BODY_LIMIT);
+      const status = response.status >= 400 ? response.status : 502;
+      const error = new OpenAIError(status, `upstream_http_${status}`, upstreamErrorMessage(target.backend.name, response.status, text));
+      copyRetryAfter(upstreamHeaders, error);
+      this.sendError(ctx, res, error, keepalive);
+      return;
+    }
+    if (!keepalive?.committed) {
+      res.setHeader('x-llmrouter-backend', target.backend.name);
+      res.setHeader('x-llmrouter-model', headerSafe(target.model));
+      res.setHeader('x-llmrouter-overhead-ms', (outcome.overheadMs ?? 0).toFixed(3));
+      const upstreamId = upstreamHeaders['x-request-id'];
+      if (upstreamId !== undefined) res.setHeader('x-upstream-request-id', String(upstreamId));
+    }
+    const isSse = String(upstreamHeaders['content-type'] ?? '').startsWith('text/event-stream');
+    if (!isSse) {
+      const chat = await readChatJson(response.data);
+      if (!chat) {
+        this.sendError(ctx, res, new OpenAIError(502, 'upstream_invalid_json', `Backend "${target.backend.name}" answered with a body that is not a JSON object.`), keepalive);
+        return;
+      }
+      this.noteUsage(ctx, readTokenUsage(chat.usage));
+      if (!ctx.stream) {
+        res.status(200);
+        await writeBridgedJson(res, bridge, chat);
+        return;
+      }
+      // The client asked for a stream but the backend answered whole: translate it as a one-chunk stream.
+      this.startEventStream(res, keepalive);
+      const translator = bridge.streamTranslator();
+      const text = translator.push(completionAsChunk(chat)) + (await translator.end());
+      outcome.bytesRelayed = Buffer.byteLength(text);
+      if (!res.destroyed) res.end(text);
+      return;
+    }
+    this.startEventStream(res, keepalive);
+    const result = await pumpBridgedStream(response.data, res, bridge.streamTranslator(), target.backend.name);
+    outcome.bytesRelayed = result.bytes;
+    this.noteUsage(ctx, result.usage);
+    if (result.failure) {
+      recordUpstreamError(outcome, target.backend.name, `stream_${result.failure}`);
+      outcome.errorCode = result.failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error';
+      this.logger.warn({
+        request_id: (res.req as RouterRequest).requestId,
+        backend: target.backend.name,
+        bytes_relayed: result.bytes,
+        msg: `backend "${target.backend.name}" stream failed (${result.failure}) after ${result.bytes} bytes relayed`,
+      });
+    }
+  }
+
+  private startEventStream(res: Response, keepalive: StreamKeepAlive | undefined): void {
+    if (keepalive?.committed || res.headersSent) return;
+    res.status(200);
+    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('x-accel-buffering', 'no');
+    res.flushHeaders();
+  }
+
+  private noteUsage(ctx: ProxyContext, usage: ReturnType<typeof readTokenUsage>): void {
+    if (!usage) return;
+    ctx.outcome.promptTokens = usage.promptTokens;
+    ctx.outcome.completionTokens = usage.completionTokens;
+    ctx.outcome.totalTokens = usage.totalTokens;
+  }
+
+  sendError(ctx: ProxyContext, res: Response, error: OpenAIError, keepalive: StreamKeepAlive | undefined): void {
+    ctx.outcome.status = error.status;
+    ctx.outcome.errorCode = error.code;
+    if (res.writableEnded || res.destroyed) return;
+    if (keepalive?.committed) {
+      keepalive.stop();
+      res.end(ctx.bridge ? ctx.bridge.streamTranslator().fail(error.message, error.code) : sseErrorEventIn(ctx.dialect, error.message, error.code, error.type, error.status));
+      return;
+    }
+    writeErrorIn(ctx.dialect, res, error);
+  }
+}
+
+/** The upstream's retry-after on an error the router writes itself, as the relayed errors keep it. */
+function copyRetryAfter(upstreamHeaders: Record<string, unknown>, error: OpenAIError): void {
+  for (const name of ['retry-after', 'retry-after-ms']) {
+    const value = upstreamHeaders[name];
+    if (value !== undefined) error.headers[name] = String(value);
+  }
+}
+
+async function readSome(stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= limit) break;
+    }
+  } catch {
+    // whatever arrived is enough for an error message
+  }
+  stream.destroy();
+  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}
+
+/** OpenAI's {"error":{"message":…}}, or Anthropic's {"type":"error","error":{"type":…,"message":…}}. */
+function isErrorBodyIn(dialect: ErrorDialect, text: string): boolean {
+  try {
+    const parsed = JSON.parse(text) as { type?: unknown; error?: unknown };
+    const error = parsed?.error as { message?: unknown; type?: unknown } | undefined;
+    if (typeof error !== 'object' || error === null || typeof error.message !== 'string') return false;
+    return dialect === 'openai' || (parsed.type === 'error' && typeof error.type === 'string');
+  } catch {
+    return false;
+  }
+}
