@@ -7,7 +7,7 @@ import type { Endpoint } from '../config/router-config';
 import { sseErrorEventIn, writeErrorIn } from '../common/error-dialect';
 import { OpenAIError } from '../common/openai-error';
 import { msSince, recordUpstreamError, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
-import { completionAsChunk, pumpBridgedStream, readChatJson, writeBridgedJson } from './bridge-relay';
+import { completionAsChunk, errorInAnswer, pumpBridgedStream, readChatJson, writeBridgedJson } from './bridge-relay';
 import { headerSafe, pump, relayHeaders } from './response-relay';
 import { USAGE_TAIL_BYTES, usageInTail } from './json-usage';
 import { readTokenUsage, SseMonitor } from './sse-monitor';
@@ -155,6 +155,12 @@ export class AnswerRelayService {
       const chat = await readChatJson(response.data);
       if (!chat) {
         this.sendError(ctx, res, new OpenAIError(502, 'upstream_invalid_json', `Backend "${target.backend.name}" answered with a body that is not a JSON object.`), keepalive);
+        return;
+      }
+      const reported = errorInAnswer(chat);
+      if (reported !== undefined) {
+        // A 200 carrying only {"error":…} (LiteLLM, some Ollama versions) is a failure, not an empty answer.
+        this.sendError(ctx, res, new OpenAIError(502, 'upstream_error', `Backend "${target.backend.name}" answered with an error: ${reported}`), keepalive);
         return;
       }
       this.noteUsage(ctx, readTokenUsage(chat.usage));

@@ -43,6 +43,14 @@ export async function readChatJson(body: Readable): Promise<JsonObject | undefin
   }
 }
 
+/** The message of an answer that is only an error ({"error":…} and no choices); undefined for a real answer. */
+export function errorInAnswer(chat: JsonObject): string | undefined {
+  if (chat.error === undefined || chat.error === null || Array.isArray(chat.choices)) return undefined;
+  const inner = chat.error as { message?: unknown } | string;
+  if (typeof inner === 'string') return inner;
+  return typeof inner.message === 'string' ? inner.message : 'no message';
+}
+
 /** A whole chat.completion as the one chunk of a stream: for a backend that ignored `stream: true`. */
 export function completionAsChunk(chat: JsonObject): JsonObject {
   const choices = Array.isArray(chat.choices) ? (chat.choices as JsonObject[]) : [];
