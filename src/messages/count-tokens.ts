@@ -1,4 +1,3 @@
-import { countTokens as countTextTokens } from 'gpt-tokenizer';
 import type { JsonObject } from '../common/proxy-context';
 import { isObject } from '../transform/request-transforms';
 import { messagesToChat, withinDepth } from './messages-request';
@@ -11,6 +10,8 @@ import { messagesToChat, withinDepth } from './messages-request';
 const MESSAGE_OVERHEAD = 4;
 /** Anthropic bills an image at about (width × height) / 750 tokens, at most about 1,600; we do not decode it. */
 const IMAGE_TOKENS = 1600;
+// The tokenizer's tables take about 40 MB once loaded: loaded on the first count, not at start-up.
+let tokenizer: typeof import('gpt-tokenizer') | undefined;
 // Text that happens to contain "<|endoftext|>" is counted as text, not refused.
 const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
@@ -41,5 +42,5 @@ function countContent(content: unknown): number {
 }
 
 function countText(text: string): number {
-  return text === '' ? 0 : countTextTokens(text, AS_PLAIN_TEXT);
+  return text === '' ? 0 : (tokenizer ??= require('gpt-tokenizer') as typeof import('gpt-tokenizer')).countTokens(text, AS_PLAIN_TEXT);
 }
