@@ -32,12 +32,16 @@ export class SseMonitor {
   private skipping = false;
   /** The event being read already has a data line: the next ones continue its value (multi-line data). */
   private eventHasData = false;
+  /** The buffer being checked and where "usage" next occurs in it (-1: nowhere after the last search). */
+  private usageIn: Buffer | undefined;
+  private usageAt = -1;
 
   /**
    * Inspects one chunk; returns how many of its bytes are sound. Less than its length means the stream
    * went bad at that offset: the bytes before it are whole events that may still be relayed.
    */
   push(chunk: Buffer): number {
+    this.usageIn = undefined;
     let start = 0;
     if (this.skipping) {
       const nl = chunk.indexOf(NEWLINE);
@@ -62,12 +66,11 @@ export class SseMonitor {
       start = nl + 1;
     }
     if (start < buf.length) {
-      const rest = buf.subarray(start);
-      if (!lineHeadValid(rest, rest.length, !this.eventHasData)) {
+      if (!lineHeadValid(buf, start, buf.length, !this.eventHasData)) {
         this.garbage = true;
         return toChunk(start);
       }
-      if (rest.length <= MAX_CARRY) this.carry = Buffer.from(rest);
+      if (buf.length - start <= MAX_CARRY) this.carry = Buffer.from(buf.subarray(start));
       else this.skipping = true;
     }
     return chunk.length;
@@ -78,6 +81,7 @@ export class SseMonitor {
     return this.sawDone || this.sawCompletedEvent;
   }
 
+  /** Checks the line buf[start, end) on its bytes, without a Buffer object per line. */
   private checkLine(buf: Buffer, start: number, end: number): boolean {
     let lineEnd = end;
     if (lineEnd > start && buf[lineEnd - 1] === CR) lineEnd--;
@@ -85,20 +89,31 @@ export class SseMonitor {
       this.eventHasData = false;
       return true;
     }
-    const line = buf.subarray(start, lineEnd);
-    if (!lineHeadValid(line, line.length, !this.eventHasData)) {
+    if (!lineHeadValid(buf, start, lineEnd, !this.eventHasData)) {
       this.garbage = true;
       return false;
     }
-    if (line[0] === 0x64 /* d */) {
+    if (buf[start] === 0x64 /* d */) {
       this.eventHasData = true;
-      const payload = dataPayloadStart(line);
-      if (line.indexOf(DONE, payload) === payload) this.sawDone = true;
-      else if (line.indexOf(USAGE, payload) !== -1) this.readUsage(line, payload);
-    } else if (line[0] === 0x65 /* e */ && COMPLETED_EVENT.test(line.toString('latin1', 0, Math.min(line.length, 40)))) {
+      const payload = dataPayloadStart(buf, start);
+      if (startsWith(buf, payload, lineEnd, DONE)) this.sawDone = true;
+      else if (this.mentionsUsage(buf, payload, lineEnd)) this.readUsage(buf.subarray(start, lineEnd), payload - start);
+    } else if (buf[start] === 0x65 /* e */ && COMPLETED_EVENT.test(buf.toString('latin1', start, Math.min(lineEnd, start + 40)))) {
       this.sawCompletedEvent = true;
     }
     return true;
+  }
+
+  /**
+   * Whether "usage" occurs in buf[from, end). The next occurrence in the buffer is searched once and kept,
+   * so a buffer of many lines is scanned once, not once per line.
+   */
+  private mentionsUsage(buf: Buffer, from: number, end: number): boolean {
+    if (this.usageIn !== buf || (this.usageAt !== -1 && this.usageAt < from)) {
+      this.usageIn = buf;
+      this.usageAt = buf.indexOf(USAGE, from);
+    }
+    return this.usageAt !== -1 && this.usageAt + USAGE.length <= end;
   }
 
   private readUsage(line: Buffer, payload: number): void {
@@ -121,25 +136,33 @@ export class SseMonitor {
 }
 
 /**
- * Whether a line (or the first `length` bytes of an unfinished one) can be part of an event stream of
+ * Whether the line buf[start, end) (or the head of an unfinished one) can be part of an event stream of
  * JSON events: a comment, a known field, and for an event's first `data:` a JSON object or array
  * ([DONE] included).
  */
-function lineHeadValid(line: Buffer, length: number, requireJson: boolean): boolean {
-  if (line[0] === 0x3a /* : */) return true;
-  const field = FIELDS.find((f) => f[0] === line[0]);
+function lineHeadValid(buf: Buffer, start: number, end: number, requireJson: boolean): boolean {
+  const first = buf[start];
+  if (first === 0x3a /* : */) return true;
+  const field = first === 0x64 ? DATA : first === 0x65 ? FIELDS[1] : first === 0x69 ? FIELDS[2] : first === 0x72 ? FIELDS[3] : undefined;
   if (!field) return false;
-  const n = Math.min(length, field.length);
-  if (line.compare(field, 0, n, 0, n) !== 0) return false;
-  if (field !== DATA || !requireJson || length <= field.length) return true;
-  const payload = dataPayloadStart(line);
+  const n = Math.min(end - start, field.length);
+  for (let i = 1; i < n; i++) if (buf[start + i] !== field[i]) return false;
+  if (field !== DATA || !requireJson || end - start <= field.length) return true;
+  const payload = dataPayloadStart(buf, start);
   // "data:" or "data: " with nothing after it yet, or a JSON object/array.
-  return payload >= length || line[payload] === 0x7b /* { */ || line[payload] === 0x5b /* [ */;
+  return payload >= end || buf[payload] === 0x7b /* { */ || buf[payload] === 0x5b /* [ */;
 }
 
 /** Where a data line's value starts: after "data:" and one optional space. */
-function dataPayloadStart(line: Buffer): number {
-  return line[DATA.length] === SPACE ? DATA.length + 1 : DATA.length;
+function dataPayloadStart(buf: Buffer, start: number): number {
+  return buf[start + DATA.length] === SPACE ? start + DATA.length + 1 : start + DATA.length;
+}
+
+/** Whether buf[at, end) starts with `word`. */
+function startsWith(buf: Buffer, at: number, end: number, word: Buffer): boolean {
+  if (end - at < word.length) return false;
+  for (let i = 0; i < word.length; i++) if (buf[at + i] !== word[i]) return false;
+  return true;
 }
 
 /** Chat/Completions usage or Responses usage (input_tokens/output_tokens). */
