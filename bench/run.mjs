@@ -23,7 +23,7 @@ const MODES = {
   full: { idleSeconds: 5, seconds: 10, warmup: 2, conns: 64, latencyCount: 5000, latencySeconds: 20, streams: 1000, streamChunks: 20, streamDelayMs: 1000 },
   quick: { idleSeconds: 2, seconds: 1.2, warmup: 0.5, conns: 64, latencyCount: 500, latencySeconds: 1.2, streams: 1000, streamChunks: 2, streamDelayMs: 1000 },
   // Smoke (the test suite's): long enough that a cold process on a busy CI machine still completes requests.
-  smoke: { seconds: 1.5, warmup: 0.5, conns: 4, latencyCount: 30, latencySeconds: 1, streams: 20, streamChunks: 2, streamDelayMs: 50, idleSeconds: 0.5 },
+  smoke: { seconds: 1.5, warmup: 0.5, conns: 4, latencyCount: 30, latencySeconds: 5, streams: 20, streamChunks: 2, streamDelayMs: 50, idleSeconds: 0.5 },
 };
 
 function parseArgs(argv) {
