@@ -36,14 +36,10 @@ export class AnswerRelayService {
     res: Response,
     keepalive: StreamKeepAlive | undefined,
   ): Promise<void> {
-    const { outcome } = ctx;
     const upstreamHeaders = response.headers as Record<string, unknown>;
     const contentType = String(upstreamHeaders['content-type'] ?? '');
     const isSse = contentType.startsWith('text/event-stream');
-    outcome.backend = target.backend.name;
-    outcome.upstreamModel = target.model;
-    outcome.status = response.status;
-    outcome.ttfbMs = msSince(ctx.startedAt);
+    noteAnswer(ctx, target, response.status);
 
     if (keepalive?.committed) {
       keepalive.stop();
@@ -57,9 +53,7 @@ export class AnswerRelayService {
       keepalive?.stop();
       res.status(response.status);
       relayHeaders(upstreamHeaders, res, isSse);
-      res.setHeader('x-llmrouter-backend', target.backend.name);
-      res.setHeader('x-llmrouter-model', headerSafe(target.model));
-      res.setHeader('x-llmrouter-overhead-ms', (outcome.overheadMs ?? 0).toFixed(3));
+      setRouteHeaders(res, ctx, target);
       if (response.status >= 400) {
         await this.relayErrorBody(ctx, target, response, res);
         return;
@@ -77,23 +71,7 @@ export class AnswerRelayService {
       backendName: target.backend.name,
       dialect: ctx.dialect,
     });
-    outcome.bytesRelayed = result.bytes;
-    const usage = monitor?.usage ?? (result.tail ? usageInTail(result.tail) : undefined);
-    if (usage) {
-      outcome.promptTokens = usage.promptTokens;
-      outcome.completionTokens = usage.completionTokens;
-      outcome.totalTokens = usage.totalTokens;
-    }
-    if (result.failure) {
-      recordUpstreamError(outcome, target.backend.name, `stream_${result.failure}`);
-      outcome.errorCode = result.failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error';
-      this.logger.warn({
-        request_id: (res.req as RouterRequest).requestId,
-        backend: target.backend.name,
-        bytes_relayed: result.bytes,
-        msg: `backend "${target.backend.name}" stream failed (${result.failure}) after ${result.bytes} bytes relayed`,
-      });
-    }
+    this.noteRelayEnd(ctx, target, res, result.bytes, monitor?.usage ?? (result.tail ? usageInTail(result.tail) : undefined), result.failure);
   }
 
   /**
@@ -127,13 +105,9 @@ export class AnswerRelayService {
     res: Response,
     keepalive: StreamKeepAlive | undefined,
   ): Promise<void> {
-    const { outcome } = ctx;
     const bridge = ctx.bridge!;
     const upstreamHeaders = response.headers as Record<string, unknown>;
-    outcome.backend = target.backend.name;
-    outcome.upstreamModel = target.model;
-    outcome.status = response.status;
-    outcome.ttfbMs = msSince(ctx.startedAt);
+    noteAnswer(ctx, target, response.status);
     keepalive?.stop();
     if (response.status >= 400 || (upstreamHeaders['content-encoding'] ?? 'identity') !== 'identity') {
       const text = await readSome(response.data, ERROR_BODY_LIMIT);
@@ -144,9 +118,7 @@ export class AnswerRelayService {
       return;
     }
     if (!keepalive?.committed) {
-      res.setHeader('x-llmrouter-backend', target.backend.name);
-      res.setHeader('x-llmrouter-model', headerSafe(target.model));
-      res.setHeader('x-llmrouter-overhead-ms', (outcome.overheadMs ?? 0).toFixed(3));
+      setRouteHeaders(res, ctx, target);
       const upstreamId = upstreamHeaders['x-request-id'];
       if (upstreamId !== undefined) res.setHeader('x-upstream-request-id', String(upstreamId));
     }
@@ -173,24 +145,13 @@ export class AnswerRelayService {
       this.startEventStream(res, keepalive);
       const translator = bridge.streamTranslator();
       const text = translator.push(completionAsChunk(chat)) + (await translator.end());
-      outcome.bytesRelayed = Buffer.byteLength(text);
+      ctx.outcome.bytesRelayed = Buffer.byteLength(text);
       if (!res.destroyed) res.end(text);
       return;
     }
     this.startEventStream(res, keepalive);
     const result = await pumpBridgedStream(response.data, res, bridge.streamTranslator(), target.backend.name);
-    outcome.bytesRelayed = result.bytes;
-    this.noteUsage(ctx, result.usage);
-    if (result.failure) {
-      recordUpstreamError(outcome, target.backend.name, `stream_${result.failure}`);
-      outcome.errorCode = result.failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error';
-      this.logger.warn({
-        request_id: (res.req as RouterRequest).requestId,
-        backend: target.backend.name,
-        bytes_relayed: result.bytes,
-        msg: `backend "${target.backend.name}" stream failed (${result.failure}) after ${result.bytes} bytes relayed`,
-      });
-    }
+    this.noteRelayEnd(ctx, target, res, result.bytes, result.usage, result.failure);
   }
 
   private startEventStream(res: Response, keepalive: StreamKeepAlive | undefined): void {
@@ -200,6 +161,22 @@ export class AnswerRelayService {
     res.setHeader('cache-control', 'no-cache');
     res.setHeader('x-accel-buffering', 'no');
     res.flushHeaders();
+  }
+
+  /** What a relayed answer leaves in the outcome: bytes, tokens, and a stream that failed midway (logged once). */
+  private noteRelayEnd(ctx: ProxyContext, target: RouteTarget, res: Response, bytes: number, usage: ReturnType<typeof readTokenUsage>, failure: string | undefined): void {
+    const { outcome } = ctx;
+    outcome.bytesRelayed = bytes;
+    this.noteUsage(ctx, usage);
+    if (!failure) return;
+    recordUpstreamError(outcome, target.backend.name, `stream_${failure}`);
+    outcome.errorCode = failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error';
+    this.logger.warn({
+      request_id: (res.req as RouterRequest).requestId,
+      backend: target.backend.name,
+      bytes_relayed: bytes,
+      msg: `backend "${target.backend.name}" stream failed (${failure}) after ${bytes} bytes relayed`,
+    });
   }
 
   private noteUsage(ctx: ProxyContext, usage: ReturnType<typeof readTokenUsage>): void {
@@ -256,4 +233,20 @@ function isErrorBodyIn(dialect: ErrorDialect, text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The answer came: which backend and model gave it, its status, and the time to its first byte. */
+function noteAnswer(ctx: ProxyContext, target: RouteTarget, status: number): void {
+  const { outcome } = ctx;
+  outcome.backend = target.backend.name;
+  outcome.upstreamModel = target.model;
+  outcome.status = status;
+  outcome.ttfbMs = msSince(ctx.startedAt);
+}
+
+/** Where the request went and what the router added, for clients and for debugging. */
+function setRouteHeaders(res: Response, ctx: ProxyContext, target: RouteTarget): void {
+  res.setHeader('x-llmrouter-backend', target.backend.name);
+  res.setHeader('x-llmrouter-model', headerSafe(target.model));
+  res.setHeader('x-llmrouter-overhead-ms', (ctx.outcome.overheadMs ?? 0).toFixed(3));
 }
