@@ -58,7 +58,7 @@ export class AnswerRelayService {
         await this.relayErrorBody(ctx, target, response, res);
         return;
       }
-      if (isSse) res.flushHeaders();
+      if (isSse) flushHeadersUnlessSent(res);
     }
 
     // Compressed bodies pass through unread: no stream checks, no usage from them.
@@ -197,6 +197,17 @@ export class AnswerRelayService {
     }
     writeErrorIn(ctx.dialect, res, error);
   }
+}
+
+/**
+ * An event stream's headers go out with its first events (one socket write for both). When no event came
+ * with the upstream's headers, they are sent on their own once this tick's work is done, so the client
+ * sees the stream open while the backend thinks.
+ */
+function flushHeadersUnlessSent(res: Response): void {
+  setImmediate(() => {
+    if (!res.headersSent && !res.writableEnded && !res.destroyed) res.flushHeaders();
+  });
 }
 
 /** The upstream's retry-after on an error the router writes itself, as the relayed errors keep it. */

@@ -82,13 +82,23 @@ export function drainBody(body: Readable): void {
   dump.call(body, { limit: DRAIN_LIMIT, signal: AbortSignal.timeout(DRAIN_MS) }).catch(ignoreError);
 }
 
-/** Pipes `body` into `res` and resolves when either side is done. Never throws. */
+/**
+ * Pipes `body` into `res` and resolves when either side is done. Never throws.
+ *
+ * Chunks that arrive together (one socket read of the upstream can hold dozens of SSE events) are written
+ * to the client as one chunk at the end of the tick: one chunk frame and one socket write instead of one
+ * per event, and one pass of the stream checks. Nothing waits for more data than has already arrived.
+ */
 export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<PumpResult> {
   return new Promise((resolve) => {
     const result: PumpResult = { bytes: 0 };
     // The tail: the last chunks whose size reaches tailBytes, never a copy of the whole body.
     const tail: Buffer[] = [];
     let tailSize = 0;
+    // What arrived in this tick, written by flush().
+    const pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let flushQueued = false;
     let done = false;
 
     const finish = () => {
@@ -113,7 +123,12 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
       }
       finish();
     };
-    const onData = (chunk: Buffer) => {
+    const flush = () => {
+      flushQueued = false;
+      if (done || pendingBytes === 0) return;
+      const chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+      pending.length = 0;
+      pendingBytes = 0;
       const sound = opts.monitor ? opts.monitor.push(chunk) : chunk.length;
       if (sound < chunk.length) {
         // The whole events before the fault still reach the client, then the final error event.
@@ -135,8 +150,18 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
         res.once('drain', onDrain);
       }
     };
+    const onData = (chunk: Buffer) => {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (!flushQueued) {
+        flushQueued = true;
+        process.nextTick(flush);
+      }
+    };
     const onDrain = () => body.resume();
     const onEnd = () => {
+      flush();
+      if (done) return;
       if (opts.monitor && opts.requireTerminator && !opts.monitor.complete) {
         failStream('truncated', 'closed the stream before it was complete.');
         return;
@@ -145,6 +170,9 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
       finish();
     };
     const onError = (err: unknown) => {
+      // What arrived before the fault is relayed first.
+      flush();
+      if (done) return;
       const code = (err as { code?: string }).code;
       if (code === 'UND_ERR_BODY_TIMEOUT') failStream('idle_timeout', 'sent nothing for too long (stream_idle_timeout_ms); the stream was stopped.');
       else failStream('reset', 'dropped the connection mid-response.');

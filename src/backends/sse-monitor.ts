@@ -59,7 +59,7 @@ export class SseMonitor {
     }
     // Offsets in `buf` map to the chunk by removing the carried bytes (a bad carried line is at 0).
     const toChunk = (offset: number) => Math.max(0, offset - carried);
-    for (;;) {
+    while (start < buf.length) {
       const nl = buf.indexOf(NEWLINE, start);
       if (nl === -1) break;
       if (!this.checkLine(buf, start, nl)) return toChunk(start);
