@@ -62,7 +62,8 @@ describe('core: auth, CORS, health and the model list', () => {
       ['the key with a wrong last character', { authorization: `Bearer ${ROUTER_KEY.slice(0, -1)}X` }, 'invalid_api_key'],
     ])('answers 401 to %s, without contacting a backend', async (_what, headers, code) => {
       const before = ollama.requests.length;
-      const res = await chat(headers);
+      // From a browser (it sends an Origin), so the page can read the error.
+      const res = await chat({ ...headers, origin: 'https://cursor.example' });
       expect(res.status).toBe(401);
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
       const body = (await res.json()) as any;
@@ -122,10 +123,17 @@ describe('core: auth, CORS, health and the model list', () => {
       expect(exposed).toContain('x-llmrouter-model');
       expect(exposed).toContain('retry-after');
     });
+
+    it('leaves CORS headers off answers to clients that send no Origin (SDKs and coding tools)', async () => {
+      const res = await chat(auth);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect(res.headers.get('access-control-expose-headers')).toBeNull();
+    });
   });
 
   it.each([['/health'], ['/v1/health']])('answers GET %s with 200 without a key', async (path) => {
-    const res = await fetch(`${router.url}${path}`);
+    const res = await fetch(`${router.url}${path}`, { headers: { origin: 'https://status.example' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
   });

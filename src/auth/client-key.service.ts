@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { presentedKey, type KeyCarrier } from './presented-key';
 import { RouterConfig } from '../config/compiled-config';
@@ -20,8 +20,9 @@ interface StoredKey {
   key: ClientKey;
 }
 
+/** One-shot: about twice as fast as a Hash object for a key-sized input, and it runs on every request. */
 export function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /**

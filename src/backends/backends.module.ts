@@ -1,9 +1,9 @@
-import { HttpModule } from '@nestjs/axios';
+import { HttpModule, HttpService } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { BackendClientService } from './backend-client.service';
 import { CircuitBreakerService } from './circuit-breaker.service';
 import { ModelCatalogService } from './model-catalog.service';
-import { undiciAdapter } from './undici-adapter';
+import { undiciAdapter, withoutDefaultHeaders } from './undici-adapter';
 import { UpstreamPoolsService } from './upstream-pools.service';
 import { AnswerRelayService } from './answer-relay.service';
 
@@ -23,4 +23,8 @@ import { AnswerRelayService } from './answer-relay.service';
   providers: [BackendClientService, AnswerRelayService, UpstreamPoolsService, CircuitBreakerService, ModelCatalogService],
   exports: [BackendClientService, UpstreamPoolsService, CircuitBreakerService, ModelCatalogService],
 })
-export class BackendsModule {}
+export class BackendsModule {
+  constructor(http: HttpService) {
+    withoutDefaultHeaders(http.axiosRef);
+  }
+}

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { Dispatcher, request } from 'undici';
 
 // An axios adapter on undici's connection pool. axios's own Node adapter spends most of a proxied
@@ -33,10 +33,20 @@ export const undiciAdapter: AxiosAdapter = async (config: InternalAxiosRequestCo
   return {
     status: upstream.statusCode,
     statusText: '',
-    // Plain: axios's dispatchRequest wraps them in AxiosHeaders itself; wrapping here too copied them twice.
-    headers: upstream.headers as AxiosResponse['headers'],
+    // undici's names are lower-case and its values checked by its parser: copied in as they are. Given plain,
+    // axios would build AxiosHeaders from them twice (transformData, then dispatchRequest), header by header.
+    headers: Object.assign(new AxiosHeaders(), upstream.headers),
     data: upstream.body as unknown as Readable,
     config,
     request: undefined,
   };
 };
+
+/**
+ * axios merges an instance's default headers (`common` and one object per method) into every request, key
+ * by key. The router sets every header it sends itself (backend.headers), so they are emptied once; the
+ * only one lost is axios's generic `Accept`, which no backend needs.
+ */
+export function withoutDefaultHeaders(instance: AxiosInstance): void {
+  instance.defaults.headers = { common: {} } as AxiosInstance['defaults']['headers'];
+}
