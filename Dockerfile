@@ -16,6 +16,10 @@ ENV NODE_ENV=production
 # and under load, measured with `npm run bench` (README "Performance"), which runs every proxy with these
 # flags. Requests allocate little that survives, so the smaller nursery costs no CPU the bench can see.
 ENV NODE_OPTIONS="--max-semi-space-size=2"
+# glibc gives each thread that allocates (V8's GC and compiler helpers, libuv's pool) its own malloc arena;
+# two arenas hold about 1.5 MB less resident memory idle and fragment less under load. The bench runs
+# every proxy with it too.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

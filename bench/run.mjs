@@ -80,6 +80,10 @@ function shippedFlags() {
   return m ? m[1] : '';
 }
 const V8_FLAGS = (process.env.BENCH_V8_FLAGS ?? shippedFlags()).split(' ').filter(Boolean);
+/** The allocator setting the Dockerfile ships (MALLOC_ARENA_MAX), given to every proxy alike. */
+const SHIPPED_ENV = Object.fromEntries(
+  [...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^ENV (MALLOC_ARENA_MAX)=(\S+)/gm)].map((m) => [m[1], m[2]]),
+);
 const work = mkdtempSync(join(tmpdir(), 'llmrouter-bench-'));
 const canPin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const LOAD_CORE = '0';
@@ -93,7 +97,7 @@ function launch(name, argv, { core, env, quiet = false, proxy = false } = {}) {
   const node = proxy ? proxyNode : process.execPath;
   const flags = proxy ? V8_FLAGS : [];
   const [cmd, ...rest] = core !== undefined && canPin ? ['taskset', '-c', core, node, ...flags, ...argv] : [node, ...flags, ...argv];
-  const child = spawn(cmd, rest, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'] });
+  const child = spawn(cmd, rest, { cwd: ROOT, env: { ...process.env, ...(proxy ? SHIPPED_ENV : {}), ...env }, stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'] });
   const log = createWriteStream(join(work, `${name}.log`), { flags: 'a' });
   child.stderr.pipe(log);
   children.add(child);
@@ -485,7 +489,7 @@ async function main() {
     cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version,
     proxyNode: proxyNodeVersion,
-    v8Flags: V8_FLAGS.join(' '),
+    v8Flags: [...V8_FLAGS, ...Object.entries(SHIPPED_ENV).map(([k, v]) => `${k}=${v}`)].join(' '),
     pinned: canPin ? `proxy on core ${PROXY_CORE}, load + upstream on core ${LOAD_CORE}` : 'no (taskset missing or one core)',
   };
   process.stderr.write(`bench: ${args.mode} run of ${routerMain}; ${machine.nproc} cores, ${machine.cpu}, load on Node ${machine.node}, proxies on Node ${proxyNodeVersion} ${machine.v8Flags}; pinned: ${machine.pinned}\n`);

@@ -12,7 +12,7 @@ import {
   Max,
   Min,
   ValidateNested,
-} from 'class-validator';
+} from './config-validators';
 
 // The config file as users write it: snake_case keys, exactly the original llm-router format plus
 // our additions. Validated with class-validator; cross-field rules live in config-loader.ts.

@@ -1,10 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { ClientKey } from '../auth/client-key.service';
 import { OpenAIError } from '../common/openai-error';
 import { RedisConnectionService } from './redis-connection.service';
 
 const WINDOW_SECONDS = 60;
+
+// Loaded with the first limiter (the first wrong key, or a key with limits): a router without either
+// never holds the library (about 0.7 MB resident).
+let library: typeof import('rate-limiter-flexible') | undefined;
+function limiterLibrary(): typeof import('rate-limiter-flexible') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (library ??= require('rate-limiter-flexible') as typeof import('rate-limiter-flexible'));
+}
+
+/** What a limiter rejects with when a budget is spent (any other error is a failure of the store). */
+function isOverBudget(err: unknown): err is InstanceType<typeof import('rate-limiter-flexible').RateLimiterRes> {
+  return library !== undefined && err instanceof library.RateLimiterRes;
+}
 
 type LimitKind = 'requests' | 'tokens' | 'auth_failures';
 
@@ -45,7 +58,7 @@ export class RateLimitService {
       try {
         await this.limiter('requests', key.requestsPerMinute).consume(key.name);
       } catch (err) {
-        if (!(err instanceof RateLimiterRes)) throw err;
+        if (!isOverBudget(err)) throw err;
         throw tooMany(`Rate limit reached for key "${key.name}": ${key.requestsPerMinute} requests per minute.`, err.msBeforeNext);
       }
     }
@@ -80,7 +93,7 @@ export class RateLimitService {
       await this.limiter('auth_failures', perMinute).consume(address);
       return undefined;
     } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
+      if (!isOverBudget(err)) throw err;
       return tooMany('Too many failed authentication attempts from this address.', err.msBeforeNext);
     }
   }
@@ -90,6 +103,7 @@ export class RateLimitService {
     let limiter = this.limiters.get(id);
     if (!limiter) {
       const options = { keyPrefix: `llmrouter:limit:${kind}`, points, duration: WINDOW_SECONDS };
+      const { RateLimiterMemory, RateLimiterRedis } = limiterLibrary();
       const memory = new RateLimiterMemory(options);
       const client = this.redis.client;
       limiter = client
