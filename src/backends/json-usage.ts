@@ -1,17 +1,17 @@
 import { readTokenUsage } from './sse-monitor';
+import { lastIndexOfUsageKey } from './usage-key';
 
 // The token usage of a non-streamed JSON answer, read without keeping or parsing the whole answer.
 
 /** How much of a JSON answer's end the relay keeps to read its usage from. */
 export const USAGE_TAIL_BYTES = 8 * 1024;
-const USAGE_KEY = Buffer.from('"usage"');
 
 /**
  * The usage object of a JSON answer, read from the end of its body: OpenAI-compatible servers put
  * "usage" last (llama.cpp adds "timings" after it), so only that object is parsed, not the whole answer.
  */
 export function usageInTail(tail: Buffer) {
-  const at = tail.lastIndexOf(USAGE_KEY);
+  const at = lastIndexOfUsageKey(tail);
   if (at === -1) return undefined;
   const open = tail.indexOf('{', at);
   if (open === -1) return undefined;

@@ -3,11 +3,13 @@
 // events (an HTML error page from a proxy in the middle of a stream), and picks the token counts out of
 // the usage event. Lines are checked on their bytes; only lines that mention "usage" are decoded.
 
+import { indexOfUsageKey } from './usage-key';
+
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const DONE = Buffer.from('[DONE]');
-const USAGE = Buffer.from('"usage"');
+const USAGE_KEY_LENGTH = '"usage"'.length;
 const COMPLETED_EVENT = /^event:\s*(response\.(completed|failed|incomplete)|message_stop|error\b)/;
 /** The SSE field names a line may start with (a line starting with ":" is a comment). */
 const FIELDS = ['data:', 'event:', 'id:', 'retry:'].map((f) => Buffer.from(f));
@@ -60,6 +62,12 @@ export class SseMonitor {
     // Offsets in `buf` map to the chunk by removing the carried bytes (a bad carried line is at 0).
     const toChunk = (offset: number) => Math.max(0, offset - carried);
     while (start < buf.length) {
+      if (buf[start] === NEWLINE) {
+        // The blank line that ends an event, right after its last line: no search for it.
+        this.eventHasData = false;
+        start++;
+        continue;
+      }
       const nl = buf.indexOf(NEWLINE, start);
       if (nl === -1) break;
       if (!this.checkLine(buf, start, nl)) return toChunk(start);
@@ -111,9 +119,9 @@ export class SseMonitor {
   private mentionsUsage(buf: Buffer, from: number, end: number): boolean {
     if (this.usageIn !== buf || (this.usageAt !== -1 && this.usageAt < from)) {
       this.usageIn = buf;
-      this.usageAt = buf.indexOf(USAGE, from);
+      this.usageAt = indexOfUsageKey(buf, from);
     }
-    return this.usageAt !== -1 && this.usageAt + USAGE.length <= end;
+    return this.usageAt !== -1 && this.usageAt + USAGE_KEY_LENGTH <= end;
   }
 
   private readUsage(line: Buffer, payload: number): void {
