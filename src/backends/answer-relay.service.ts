@@ -64,14 +64,18 @@ export class AnswerRelayService {
     // Compressed bodies pass through unread: no stream checks, no usage from them.
     const readable = upstreamHeaders['content-encoding'] === undefined || upstreamHeaders['content-encoding'] === 'identity';
     const monitor = isSse && readable ? new SseMonitor() : undefined;
-    const result = await pump(response.data, res, {
+    // Not awaited: the handler, and Nest's pipeline around it, are done once the body is under way, so an
+    // open stream holds its sockets and the relay's own state only. The request-end listeners run after.
+    void pump(response.data, res, {
       monitor,
       requireTerminator: monitor !== undefined && ctx.endpoint !== 'responses' && response.status < 400,
       tailBytes: isSse || !readable || response.status >= 400 ? 0 : USAGE_TAIL_BYTES,
       backendName: target.backend.name,
       dialect: ctx.dialect,
+    }).then((result) => {
+      const usage = monitor?.usage ?? (result.tail ? usageInTail(result.tail) : undefined);
+      this.noteRelayEnd(ctx, target, res, result.bytes, usage, result.failure);
     });
-    this.noteRelayEnd(ctx, target, res, result.bytes, monitor?.usage ?? (result.tail ? usageInTail(result.tail) : undefined), result.failure);
   }
 
   /**
@@ -150,8 +154,10 @@ export class AnswerRelayService {
       return;
     }
     this.startEventStream(res, keepalive);
-    const result = await pumpBridgedStream(response.data, res, bridge.streamTranslator(), target.backend.name);
-    this.noteRelayEnd(ctx, target, res, result.bytes, result.usage, result.failure);
+    // Not awaited, as in relay().
+    void pumpBridgedStream(response.data, res, bridge.streamTranslator(), target.backend.name).then((result) => {
+      this.noteRelayEnd(ctx, target, res, result.bytes, result.usage, result.failure);
+    });
   }
 
   private startEventStream(res: Response, keepalive: StreamKeepAlive | undefined): void {
