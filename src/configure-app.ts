@@ -66,7 +66,12 @@ function browserCors(): RequestHandler {
     maxAge: 86_400,
     optionsSuccessStatus: 204,
   });
-  return (req, res, next) => (req.headers.origin === undefined ? next() : corsHeaders(req, res, next));
+  return (req, res, next) => {
+    if (req.headers.origin !== undefined) return corsHeaders(req, res, next);
+    // The answer differs with an Origin: a cache must not hand this one to a browser.
+    res.setHeader('vary', 'Origin');
+    next();
+  };
 }
 
 const BODY_ERRORS = new OpenAIErrorFilter();

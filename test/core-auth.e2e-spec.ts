@@ -129,6 +129,7 @@ describe('core: auth, CORS, health and the model list', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
       expect(res.headers.get('access-control-expose-headers')).toBeNull();
+      expect(res.headers.get('vary')).toBe('Origin');
     });
   });
 
