@@ -104,8 +104,14 @@ describe('backpressure', () => {
       progress.written += EVENT.length;
       if (!res.write(EVENT)) {
         await new Promise<void>((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
+          // Both listeners go once either fires: one 'close' listener per wait would pile up.
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
         });
       }
     }
