@@ -8,7 +8,7 @@ import { sseErrorEventIn, writeErrorIn } from '../common/error-dialect';
 import { OpenAIError } from '../common/openai-error';
 import { msSince, recordUpstreamError, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
 import { completionAsChunk, errorInAnswer, pumpBridgedStream, readChatJson, writeBridgedJson } from './bridge-relay';
-import { headerSafe, pump, relayHeaders } from './response-relay';
+import { flushHeadersUnlessSent, headerSafe, pump, readSome, relayHeaders } from './response-relay';
 import { USAGE_TAIL_BYTES, usageInTail } from './json-usage';
 import { readTokenUsage, SseMonitor } from './sse-monitor';
 import type { StreamKeepAlive } from './stream-keepalive';
@@ -205,39 +205,12 @@ export class AnswerRelayService {
   }
 }
 
-/**
- * An event stream's headers go out with its first events (one socket write for both). When no event came
- * with the upstream's headers, they are sent on their own once this tick's work is done, so the client
- * sees the stream open while the backend thinks.
- */
-function flushHeadersUnlessSent(res: Response): void {
-  setImmediate(() => {
-    if (!res.headersSent && !res.writableEnded && !res.destroyed) res.flushHeaders();
-  });
-}
-
 /** The upstream's retry-after on an error the router writes itself, as the relayed errors keep it. */
 function copyRetryAfter(upstreamHeaders: Record<string, unknown>, error: OpenAIError): void {
   for (const name of ['retry-after', 'retry-after-ms']) {
     const value = upstreamHeaders[name];
     if (value !== undefined) error.headers[name] = String(value);
   }
-}
-
-async function readSome(stream: Readable, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size >= limit) break;
-    }
-  } catch {
-    // whatever arrived is enough for an error message
-  }
-  stream.destroy();
-  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
 }
 
 /** OpenAI's {"error":{"message":…}}, or Anthropic's {"type":"error","error":{"type":…,"message":…}}. */

@@ -67,6 +67,34 @@ export function discardBody(body: Readable): void {
   if (!body.destroyed) body.destroy();
 }
 
+/**
+ * An event stream's headers go out with its first events (one socket write for both). When no event came
+ * with the upstream's headers, they are sent on their own once this tick's work is done, so the client
+ * sees the stream open while the backend thinks.
+ */
+export function flushHeadersUnlessSent(res: Response): void {
+  setImmediate(() => {
+    if (!res.headersSent && !res.writableEnded && !res.destroyed) res.flushHeaders();
+  });
+}
+
+/** Up to `limit` bytes of a body (for an error message), then the body is let go. */
+export async function readSome(stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= limit) break;
+    }
+  } catch {
+    // whatever arrived is enough for an error message
+  }
+  stream.destroy();
+  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}
+
 /** Small enough to read to the end rather than close the connection. */
 const DRAIN_LIMIT = 64 * 1024;
 const DRAIN_MS = 1000;
