@@ -14,7 +14,7 @@ const { json } = require('express');
 const { Agent } = require('undici');
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const { undiciAdapter } = require(process.argv[3]);
+const { upstreamAxiosConfig } = require(process.argv[3]);
 const KEY = `Bearer ${process.env.CEILING_API_KEY ?? ''}`;
 
 const backends = config.backends
@@ -22,7 +22,7 @@ const backends = config.backends
     prefix: b.prefix,
     url: `${b.base_url.replace(/\/+$/, '')}/chat/completions`,
     isDefault: !!b.default,
-    // The router's pool settings for a backend (connections from max_sockets, same timeouts).
+    // The router's pool size for a backend (connections from max_sockets; no timeouts: none fire here).
     dispatcher: new Agent({ connections: config.backend_defaults?.max_sockets, keepAliveTimeout: 30_000 }),
   }))
   .sort((a, b) => b.prefix.length - a.prefix.length);
@@ -83,15 +83,7 @@ decorate(
   [
     Module({
       imports: [
-        HttpModule.register({
-          adapter: undiciAdapter,
-          responseType: 'stream',
-          decompress: false,
-          maxRedirects: 0,
-          validateStatus: () => true,
-          transformRequest: [],
-          transformResponse: [],
-        }),
+        HttpModule.register(upstreamAxiosConfig),
       ],
       controllers: [ChatController],
       providers: [{ provide: APP_GUARD, useClass: KeyGuard }, RouteInterceptor],

@@ -74,16 +74,15 @@ try {
   process.stderr.write(`bench: ${err.message}\n`);
   process.exit(1);
 }
+const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 /** The V8 flags the router ships with (the Dockerfile's NODE_OPTIONS), given to every proxy alike. */
 function shippedFlags() {
-  const m = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  const m = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(DOCKERFILE);
   return m ? m[1] : '';
 }
 const V8_FLAGS = (process.env.BENCH_V8_FLAGS ?? shippedFlags()).split(' ').filter(Boolean);
 /** The allocator setting the Dockerfile ships (MALLOC_ARENA_MAX), given to every proxy alike. */
-const SHIPPED_ENV = Object.fromEntries(
-  [...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^ENV (MALLOC_ARENA_MAX)=(\S+)/gm)].map((m) => [m[1], m[2]]),
-);
+const SHIPPED_ENV = Object.fromEntries([...DOCKERFILE.matchAll(/^ENV (MALLOC_ARENA_MAX)=(\S+)/gm)].map((m) => [m[1], m[2]]));
 const work = mkdtempSync(join(tmpdir(), 'llmrouter-bench-'));
 const canPin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const LOAD_CORE = '0';

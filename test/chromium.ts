@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 // A real headless Chromium (Debian's package, at /usr/bin/chromium) for browser tests, driven by
 // puppeteer-core in test/browser/chromium-driver.mjs. A missing browser fails the test: it never skips.
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DRIVER = resolve(__dirname, 'browser/chromium-driver.mjs');
 
 export class Chromium {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import OpenAI from 'openai';
 import { FakeUpstream } from './fake-upstream';
+import { freePort } from './ops-spawn';
 import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
 // The dashboard's JSON behind /ui: what the admin, a team key and a wrong key see, and that no body
@@ -15,14 +15,6 @@ const GROQ_BACKEND_KEY = 'gsk_groq_backend_secret_4242';
 const URL_PASSWORD = 'urlpassword4242';
 const PROMPT = 'PROMPT_MARKER_do_not_show_4242';
 const hex = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 type Json = any;
 
@@ -56,7 +48,7 @@ describe('dashboard JSON endpoints', () => {
 
   beforeAll(async () => {
     up = await FakeUpstream.start();
-    downPort = await closedPort();
+    downPort = await freePort();
     router = await startRouter(
       {
         admin_api_key_env: 'DASHBOARD_ADMIN_KEY',

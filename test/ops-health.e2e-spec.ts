@@ -1,5 +1,5 @@
-import { startBlackHole, type BlackHole } from './black-hole';
 import { defaultAnswer, FakeUpstream } from './fake-upstream';
+import { startBlackhole } from './reliability-support';
 import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
 const BACKEND_KEY = 'sk-health-backend-key-5e6f';
@@ -7,13 +7,13 @@ const BACKEND_KEY = 'sk-health-backend-key-5e6f';
 describe('ops: health endpoints', () => {
   let primary: FakeUpstream;
   let slow: FakeUpstream;
-  let hole: BlackHole;
+  let hole: Awaited<ReturnType<typeof startBlackhole>>;
   const routers: RunningRouter[] = [];
 
   beforeAll(async () => {
     primary = await FakeUpstream.start();
     slow = await FakeUpstream.start();
-    hole = await startBlackHole();
+    hole = await startBlackhole();
     // Never answers /models: the probe must give up after its 2 s timeout.
     slow.handle((req, res) => {
       if (!req.path.endsWith('/models')) defaultAnswer(slow, req, res);

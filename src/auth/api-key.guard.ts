@@ -26,17 +26,19 @@ export class ApiKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.reflector.get<boolean>(IS_PUBLIC, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
+    // Resolved once (the body gate already looked it up): later guards and handlers read it from the request.
+    const key = this.keys.forRequest(req);
+    if (key) {
+      req.apiKeyName = key.name;
+      req.clientKey = key;
+      return true;
+    }
     const presented = presentedKey(req);
     if (presented === undefined) {
       const how = isMessagesPath(req.url) ? '"x-api-key: <your LLM-router key>" or ' : '';
       throw new OpenAIError(401, 'missing_api_key', `Missing API key: send ${how}"Authorization: Bearer <your LLM-router key>".`);
     }
-    // Resolved once (the body gate already looked it up): later guards and handlers read it from the request.
-    const key = this.keys.forRequest(req);
-    if (!key) return this.reject(req, presented);
-    req.apiKeyName = key.name;
-    req.clientKey = key;
-    return true;
+    return this.reject(req, presented);
   }
 
   private async reject(req: RouterRequest, presented: string): Promise<boolean> {

@@ -10,8 +10,8 @@ export interface KeyCarrier {
 }
 
 /**
- * The key a request presents, or undefined. The one place that reads it: ApiKeyGuard (the answer),
- * the body parser (which reads no body for a request without an accepted key) and MetricsKeyGuard.
+ * The key a request presents, or undefined. The one place that reads it, for ClientKeyService.forRequest
+ * (the body parser and ApiKeyGuard), ApiKeyGuard's missing-key answer, MetricsKeyGuard and DashboardKeyGuard.
  */
 export function presentedKey(req: KeyCarrier): string | undefined {
   const bearer = bearerToken(req.headers.authorization);
@@ -21,7 +21,7 @@ export function presentedKey(req: KeyCarrier): string | undefined {
   return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
 }
 
-export function bearerToken(header: string | undefined): string | undefined {
+function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const match = BEARER.exec(header.trim());
   return match ? match[1].trim() : undefined;

@@ -8,7 +8,7 @@ import { sseErrorEventIn, writeErrorIn } from '../common/error-dialect';
 import { OpenAIError } from '../common/openai-error';
 import { msSince, recordUpstreamError, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
 import { completionAsChunk, errorInAnswer, pumpBridgedStream, readChatJson, writeBridgedJson } from './bridge-relay';
-import { flushHeadersUnlessSent, headerSafe, pump, readSome, relayHeaders } from './response-relay';
+import { flushHeadersUnlessSent, headerSafe, isIdentityEncoded, pump, readSome, relayHeaders, setEventStreamHead } from './response-relay';
 import { USAGE_TAIL_BYTES, usageInTail } from './json-usage';
 import { readTokenUsage, SseMonitor } from './sse-monitor';
 import type { StreamKeepAlive } from './stream-keepalive';
@@ -62,7 +62,7 @@ export class AnswerRelayService {
     }
 
     // Compressed bodies pass through unread: no stream checks, no usage from them.
-    const readable = upstreamHeaders['content-encoding'] === undefined || upstreamHeaders['content-encoding'] === 'identity';
+    const readable = isIdentityEncoded(upstreamHeaders);
     const monitor = isSse && readable ? new SseMonitor() : undefined;
     // Not awaited: the handler, and Nest's pipeline around it, are done once the body is under way, so an
     // open stream holds its sockets and the relay's own state only. The request-end listeners run after.
@@ -113,7 +113,7 @@ export class AnswerRelayService {
     const upstreamHeaders = response.headers as Record<string, unknown>;
     noteAnswer(ctx, target, response.status);
     keepalive?.stop();
-    if (response.status >= 400 || (upstreamHeaders['content-encoding'] ?? 'identity') !== 'identity') {
+    if (response.status >= 400 || !isIdentityEncoded(upstreamHeaders)) {
       const text = await readSome(response.data, ERROR_BODY_LIMIT);
       const status = response.status >= 400 ? response.status : 502;
       const error = new OpenAIError(status, `upstream_http_${status}`, upstreamErrorMessage(target.backend.name, response.status, text));
@@ -162,10 +162,7 @@ export class AnswerRelayService {
 
   private startEventStream(res: Response, keepalive: StreamKeepAlive | undefined): void {
     if (keepalive?.committed || res.headersSent) return;
-    res.status(200);
-    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
-    res.setHeader('cache-control', 'no-cache');
-    res.setHeader('x-accel-buffering', 'no');
+    setEventStreamHead(res);
     res.flushHeaders();
   }
 

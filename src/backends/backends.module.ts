@@ -3,23 +3,12 @@ import { Module } from '@nestjs/common';
 import { BackendClientService } from './backend-client.service';
 import { CircuitBreakerService } from './circuit-breaker.service';
 import { ModelCatalogService } from './model-catalog.service';
-import { undiciAdapter, withoutDefaultHeaders } from './undici-adapter';
+import { upstreamAxiosConfig, withoutDefaultHeaders } from './undici-adapter';
 import { UpstreamPoolsService } from './upstream-pools.service';
 import { AnswerRelayService } from './answer-relay.service';
 
 @Module({
-  imports: [
-    HttpModule.register({
-      adapter: undiciAdapter,
-      // Bodies are relayed as streams, never parsed or decompressed; every status is relayed, not thrown.
-      responseType: 'stream',
-      decompress: false,
-      maxRedirects: 0,
-      validateStatus: () => true,
-      transformRequest: [],
-      transformResponse: [],
-    }),
-  ],
+  imports: [HttpModule.register(upstreamAxiosConfig)],
   providers: [BackendClientService, AnswerRelayService, UpstreamPoolsService, CircuitBreakerService, ModelCatalogService],
   exports: [BackendClientService, UpstreamPoolsService, CircuitBreakerService, ModelCatalogService],
 })

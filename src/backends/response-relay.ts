@@ -20,11 +20,29 @@ export function relayHeaders(upstream: IncomingHttpHeaders | Record<string, unkn
     else if (name === 'x-request-id') res.setHeader('x-upstream-request-id', upstream[name] as string);
   }
   if (isStream) {
-    res.setHeader('cache-control', 'no-cache');
-    res.setHeader('x-accel-buffering', 'no');
+    setNoBuffering(res);
   } else if (upstream['content-length'] !== undefined) {
     res.setHeader('content-length', upstream['content-length'] as string);
   }
+}
+
+/** A stream must reach the client as it comes: no cache, and no buffering in nginx. */
+function setNoBuffering(res: Response): void {
+  res.setHeader('cache-control', 'no-cache');
+  res.setHeader('x-accel-buffering', 'no');
+}
+
+/** The head of an event stream the router itself writes (keep-alive comments, bridged answers). */
+export function setEventStreamHead(res: Response): void {
+  res.status(200);
+  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  setNoBuffering(res);
+}
+
+/** Whether a body comes as it is, not compressed: only then is it read (stream checks, usage). */
+export function isIdentityEncoded(headers: Record<string, unknown>): boolean {
+  const encoding = headers['content-encoding'];
+  return encoding === undefined || encoding === 'identity';
 }
 
 /**
@@ -63,8 +81,12 @@ const ignoreError = () => undefined;
  * destroyed before its end; with no listener left that error would crash the process.
  */
 export function discardBody(body: Readable): void {
-  if (!body.listeners('error').includes(ignoreError)) body.on('error', ignoreError);
+  ignoreErrorsOf(body);
   if (!body.destroyed) body.destroy();
+}
+
+function ignoreErrorsOf(body: Readable): void {
+  if (!body.listeners('error').includes(ignoreError)) body.on('error', ignoreError);
 }
 
 /**
@@ -106,7 +128,7 @@ const DRAIN_MS = 1000;
 export function drainBody(body: Readable): void {
   const dump = (body as Readable & { dump?: (opts: { limit: number; signal: AbortSignal }) => Promise<unknown> }).dump;
   if (typeof dump !== 'function') return discardBody(body);
-  if (!body.listeners('error').includes(ignoreError)) body.on('error', ignoreError);
+  ignoreErrorsOf(body);
   dump.call(body, { limit: DRAIN_LIMIT, signal: AbortSignal.timeout(DRAIN_MS) }).catch(ignoreError);
 }
 

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { setEventStreamHead } from './response-relay';
 
 /**
  * For streams whose upstream is slow to answer: after `intervalMs` without headers, commit to a 200
@@ -22,10 +23,7 @@ export class StreamKeepAlive {
     if (this.res.writableEnded || this.res.destroyed) return;
     if (!this.committed) {
       this.committed = true;
-      this.res.status(200);
-      this.res.setHeader('content-type', 'text/event-stream; charset=utf-8');
-      this.res.setHeader('cache-control', 'no-cache');
-      this.res.setHeader('x-accel-buffering', 'no');
+      setEventStreamHead(this.res);
     }
     this.res.write(this.text);
     this.timer = setTimeout(() => this.tick(), this.intervalMs);

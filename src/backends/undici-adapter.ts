@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { Dispatcher, request } from 'undici';
 
 // An axios adapter on undici's connection pool. axios's own Node adapter spends most of a proxied
@@ -50,3 +50,18 @@ export const undiciAdapter: AxiosAdapter = async (config: InternalAxiosRequestCo
 export function withoutDefaultHeaders(instance: AxiosInstance): void {
   instance.defaults.headers = { common: {} } as AxiosInstance['defaults']['headers'];
 }
+
+/**
+ * The HttpModule options of the upstream client (also read by the bench's ceiling app, so both use the
+ * same client): bodies are relayed as streams, never parsed or decompressed; every status is relayed,
+ * not thrown.
+ */
+export const upstreamAxiosConfig: AxiosRequestConfig = {
+  adapter: undiciAdapter,
+  responseType: 'stream',
+  decompress: false,
+  maxRedirects: 0,
+  validateStatus: () => true,
+  transformRequest: [],
+  transformResponse: [],
+};

@@ -6,8 +6,16 @@ import type { RouterRequest } from './proxy-context';
 export type RequestEndListener = (req: RouterRequest, res: Response, totalMs: number) => void;
 
 /**
+ * The status a request ended with: the one sent, or, when no headers went out, the one the router
+ * meant to send (499 when the client left before any answer).
+ */
+export function finalStatus(req: RouterRequest, res: Response): number {
+  return res.headersSent ? res.statusCode : (req.llmrouter?.outcome.status ?? 499);
+}
+
+/**
  * Announces the end of every request (answered, failed or abandoned) to whoever records it: the
- * request log, metrics, usage counters. Listeners run after the response is done, off the hot path.
+ * request log, metrics, usage counters and the dashboard's traffic recorder. Listeners run after the response is done, off the hot path.
  */
 @Injectable()
 export class RequestEventsService {

@@ -39,7 +39,6 @@ export class BackendsViewService {
 
   async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; data: BackendView[] }> {
     const config = this.configService.current;
-    this.traffic.keepOnly(new Set(config.backends.map((b) => b.name)));
     const states = await Promise.all(config.backends.map((b) => this.probes.state(b)));
     const inFlight = this.inFlightByBackend();
     const data = config.backends.map((b, i): BackendView => {

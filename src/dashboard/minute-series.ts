@@ -56,7 +56,6 @@ export interface MinutePoint {
   ttfb_p50_ms: number | null;
   ttfb_p95_ms: number | null;
   overhead_p50_ms: number | null;
-  overhead_p95_ms: number | null;
 }
 
 interface Slot {
@@ -91,7 +90,6 @@ export class MinuteSeries {
         ttfb_p50_ms: slot?.ttfb.quantile(0.5) ?? null,
         ttfb_p95_ms: slot?.ttfb.quantile(0.95) ?? null,
         overhead_p50_ms: slot?.overhead.quantile(0.5) ?? null,
-        overhead_p95_ms: slot?.overhead.quantile(0.95) ?? null,
       });
     }
     return out;

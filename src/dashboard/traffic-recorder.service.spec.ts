@@ -1,8 +1,10 @@
 import type { Response } from 'express';
 import { newOutcome, recordUpstreamError, type ProxyContext, type RouterRequest } from '../common/proxy-context';
 import { RequestEventsService } from '../common/request-events.service';
+import type { RouterConfigService } from '../config/router-config.service';
 import { TrafficRecorderService } from './traffic-recorder.service';
 
+const config = { onChange: () => undefined } as unknown as RouterConfigService;
 const now = Date.UTC(2026, 0, 1, 12, 0, 30);
 const res = (statusCode: number) => ({ headersSent: true, statusCode }) as Response;
 
@@ -14,7 +16,7 @@ function proxied(model: string, fill: (o: ProxyContext['outcome']) => void): Rou
 
 describe('TrafficRecorderService', () => {
   it('blames each backend for its own failures, once per request: a fallback that worked counts against the first only', () => {
-    const recorder = new TrafficRecorderService(new RequestEventsService());
+    const recorder = new TrafficRecorderService(new RequestEventsService(), config);
     const req = proxied('fast', (o) => {
       recordUpstreamError(o, 'ollama', 'refused');
       recordUpstreamError(o, 'ollama', 'refused');
@@ -48,7 +50,7 @@ describe('TrafficRecorderService', () => {
   });
 
   it('keeps a line for a request a guard refused for a known key, and none for dashboard, health or keyless requests', () => {
-    const recorder = new TrafficRecorderService(new RequestEventsService());
+    const recorder = new TrafficRecorderService(new RequestEventsService(), config);
     const refused = { path: '/v1/chat/completions', apiKeyName: 'bob', body: { model: 'groq/x' } } as unknown as RouterRequest;
     recorder.record(refused, res(403), 1, now);
     recorder.record({ path: '/ui/api/usage', apiKeyName: 'bob' } as unknown as RouterRequest, res(403), 1, now);
@@ -59,7 +61,7 @@ describe('TrafficRecorderService', () => {
   });
 
   it('shortens a huge model name in the line', () => {
-    const recorder = new TrafficRecorderService(new RequestEventsService());
+    const recorder = new TrafficRecorderService(new RequestEventsService(), config);
     recorder.record(proxied('m'.repeat(5000), (o) => (o.status = 404)), res(404), 1, now);
     expect(recorder.recent.newestFirst()[0].model).toHaveLength(200);
   });

@@ -1,7 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
 import type { RouterRequest } from '../common/proxy-context';
-import { RequestEventsService } from '../common/request-events.service';
+import { finalStatus, RequestEventsService } from '../common/request-events.service';
+import { RouterConfigService } from '../config/router-config.service';
 import { MinuteSeries } from './minute-series';
 import { RingBuffer } from './ring-buffer';
 
@@ -33,7 +34,14 @@ export class TrafficRecorderService implements OnModuleInit {
   readonly recent = new RingBuffer<RequestLine>(RECENT_REQUESTS);
   private readonly series = new Map<string, MinuteSeries>();
 
-  constructor(private readonly events: RequestEventsService) {}
+  constructor(
+    private readonly events: RequestEventsService,
+    configService: RouterConfigService,
+  ) {
+    // Drops the series of backends a reload removed. Run once the swap is over: a listener registered
+    // after this one may still refuse the new config, and then the old one (and its backends) stays.
+    configService.onChange(() => queueMicrotask(() => this.keepOnly(new Set(configService.current.backends.map((b) => b.name)))));
+  }
 
   onModuleInit(): void {
     this.events.onRequestEnd((req, res, totalMs) => this.record(req, res, totalMs));
@@ -44,7 +52,7 @@ export class TrafficRecorderService implements OnModuleInit {
     return this.series.get(backend);
   }
 
-  /** Drops the series of backends a config reload removed. */
+  /** Drops the series of backends not in `backends` (called after each config reload). */
   keepOnly(backends: ReadonlySet<string>): void {
     for (const name of this.series.keys()) if (!backends.has(name)) this.series.delete(name);
   }
@@ -52,7 +60,7 @@ export class TrafficRecorderService implements OnModuleInit {
   record(req: RouterRequest, res: Response, totalMs: number, now = Date.now()): void {
     const ctx = req.llmrouter;
     const o = ctx?.outcome;
-    const status = res.headersSent ? res.statusCode : (o?.status ?? 499);
+    const status = finalStatus(req, res);
     // Proxied requests, and requests a guard refused for a known key (model not allowed, rate limited).
     if (!o && !(req.apiKeyName !== undefined && status >= 400 && !NOT_RECORDED.test(req.path))) return;
 

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { clipped, printable } from '../common/client-text';
-import { RequestEventsService } from '../common/request-events.service';
+import { finalStatus, RequestEventsService } from '../common/request-events.service';
 import type { RouterRequest } from '../common/proxy-context';
 import type { Response } from 'express';
 
@@ -19,7 +19,7 @@ export class RequestLogService implements OnModuleInit {
   private log(req: RouterRequest, res: Response, totalMs: number): void {
     const ctx = req.llmrouter;
     const o = ctx?.outcome;
-    const status = res.headersSent ? res.statusCode : (o?.status ?? 499);
+    const status = finalStatus(req, res);
     const line = {
       context: 'Request',
       request_id: req.requestId,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject, textOf } from '../transform/request-transforms';
 
 // Chat Completions answer -> Anthropic Messages answer: the pieces shared by the JSON converter below
 // and the stream translator (ids, stop reasons, usage, tool input).
@@ -68,13 +68,6 @@ export function toolInput(args: unknown): JsonObject {
 export function reasoningOf(messageOrDelta: JsonObject): string | undefined {
   const r = messageOrDelta.reasoning_content ?? messageOrDelta.reasoning;
   return typeof r === 'string' && r !== '' ? r : undefined;
-}
-
-/** The text of a chat message or delta: a string, or (Mistral and a few others) an array of text parts. */
-export function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part) => (isObject(part) && part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
 }
 
 /** A non-streamed chat.completion as an Anthropic Message. */

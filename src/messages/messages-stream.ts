@@ -1,13 +1,12 @@
 import type { StreamTranslator } from '../common/answer-bridge';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { argumentsText, isObject, textOf } from '../transform/request-transforms';
 import {
   anthropicUsage,
   newMessageId,
   newToolUseId,
   reasoningOf,
   stopReasonFor,
-  textOf,
   type AnthropicUsage,
   type MessagesAnswerContext,
 } from './messages-response';
@@ -125,8 +124,7 @@ export class MessagesStreamTranslator implements StreamTranslator {
   private toolCallDelta(delta: JsonObject, position: number): string {
     const index = typeof delta.index === 'number' ? delta.index : position;
     const fn = isObject(delta.function) ? delta.function : {};
-    // Arguments are a JSON string in chat; a few backends send the object itself.
-    const args = typeof fn.arguments === 'string' ? fn.arguments : isObject(fn.arguments) ? JSON.stringify(fn.arguments) : '';
+    const args = argumentsText(fn.arguments);
     let out = '';
     // Arguments of this call mean the others that had started theirs are done. A call with nothing but
     // its head yet waits: backends may send every head first and the arguments after.

@@ -9,20 +9,22 @@ import { printable } from '../common/client-text';
 export class LabelLimiter {
   /** Raw value -> its label (made printable once). */
   private readonly seen = new Map<string, string>();
-  private reserved: ReadonlySet<string> = new Set();
+  /** Reserved raw value -> its label, made printable when reserved rather than on every request. */
+  private reserved: ReadonlyMap<string, string> = new Map();
 
   constructor(private readonly max: number) {}
 
   /** Values labelled as themselves whatever the cap (replaces the previous set: config reloads). */
   reserve(values: Iterable<string>): void {
-    this.reserved = new Set(values);
+    this.reserved = new Map(Array.from(values, (v): [string, string] => [v, printable(v)]));
   }
 
   value(raw: string | undefined, fallback = 'none', admit = true): string {
     if (raw === undefined || raw === '') return fallback;
     const known = this.seen.get(raw);
     if (known !== undefined) return known;
-    if (this.reserved.has(raw)) return printable(raw);
+    const reserved = this.reserved.get(raw);
+    if (reserved !== undefined) return reserved;
     if (!admit || this.seen.size >= this.max) return 'other';
     const label = printable(raw);
     this.seen.set(raw, label);

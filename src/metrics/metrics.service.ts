@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { RequestEventsService } from '../common/request-events.service';
+import { finalStatus, RequestEventsService } from '../common/request-events.service';
 import type { RouterConfig } from '../config/compiled-config';
 import { RouterConfigService } from '../config/router-config.service';
 import type { RouterRequest } from '../common/proxy-context';
@@ -128,7 +128,7 @@ export class MetricsService implements OnModuleInit {
   record(req: RouterRequest, res: Response, totalMs: number): void {
     const ctx = req.llmrouter;
     const o = ctx?.outcome;
-    const status = String(res.headersSent ? res.statusCode : (o?.status ?? 499));
+    const status = String(finalStatus(req, res));
     if (!ctx || !o) {
       if (Number(status) >= 400 && !NOT_COUNTED.test(req.path)) this.rejected.inc({ status });
       return;

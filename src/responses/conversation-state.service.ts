@@ -24,7 +24,8 @@ export class ConversationStateService {
   constructor(private readonly store: ResponseStoreService) {}
 
   async resolve(body: JsonObject, key: string): Promise<ResolvedConversation> {
-    let history: JsonObject[] = [];
+    // The earlier conversation, then this request's own items: a fresh array, extended in place.
+    let input: JsonObject[] = [];
     const previousId = body.previous_response_id;
     if (typeof previousId === 'string' && previousId !== '') {
       const previous = await this.store.get(previousId, key);
@@ -36,10 +37,9 @@ export class ConversationStateService {
         );
       }
       // concat, not push(...items): a long conversation has more items than a call can take arguments.
-      history = previous.input.concat(previous.response.output as JsonObject[]);
+      input = previous.input.concat(previous.response.output as JsonObject[]);
     }
     const own = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : (body.input as JsonObject[]);
-    const input = [...history];
     for (let i = 0; i < own.length; i++) {
       const item = own[i];
       if (!isObject(item) || item.type !== 'item_reference') {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject, textOf } from '../transform/request-transforms';
 
 // Pure builders of the Responses API's answer objects from a Chat Completions answer: the response
 // envelope with the request's echoed fields, its output items, and usage. Shared by the JSON
@@ -128,13 +128,6 @@ export function reasoningText(message: JsonObject): string | undefined {
   return typeof text === 'string' ? text : undefined;
 }
 
-/** The text of chat content: a string, or (Mistral) an array whose text parts are joined. */
-export function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part) => (isObject(part) && part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
-}
-
 /** A chat.completion -> a Responses object. */
 export function chatJsonToResponse(chat: JsonObject, req: ResponseRequest): JsonObject {
   const choice = Array.isArray(chat.choices) && isObject(chat.choices[0]) ? chat.choices[0] : {};
@@ -144,7 +137,7 @@ export function chatJsonToResponse(chat: JsonObject, req: ResponseRequest): Json
   const reasoning = reasoningText(message);
   if (reasoning) output.push(reasoningItem(newId('rs'), reasoning));
   const content: JsonObject[] = [];
-  const text = contentText(message.content);
+  const text = textOf(message.content);
   if (text !== '') content.push(textPart(text));
   if (typeof message.refusal === 'string' && message.refusal !== '') content.push({ type: 'refusal', refusal: message.refusal });
   if (content.length > 0) output.push(messageItem(newId('msg'), itemStatus, content));

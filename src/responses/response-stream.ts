@@ -1,8 +1,7 @@
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { argumentsText, isObject, textOf } from '../transform/request-transforms';
 import { CustomInputDecoder } from './custom-input-decoder';
 import {
-  contentText,
   finish,
   messageItem,
   newId,
@@ -67,7 +66,7 @@ export class ResponseStreamTranslator {
     if (delta) {
       const reasoning = reasoningText(delta);
       if (reasoning) out += this.append('reasoning', reasoning);
-      const text = contentText(delta.content);
+      const text = textOf(delta.content);
       if (text !== '') out += this.append('message', text);
       if (Array.isArray(delta.tool_calls)) delta.tool_calls.forEach((call, i) => (out += isObject(call) ? this.toolDelta(call, i) : ''));
     }
@@ -155,8 +154,7 @@ export class ResponseStreamTranslator {
       if (typeof call.id === 'string') tool.callId = joinPiece(tool.callId ?? '', call.id);
       if (typeof fn.name === 'string') tool.name = joinPiece(tool.name, fn.name);
     }
-    // Arguments are a JSON string in chat; Ollama sends the object itself.
-    const args = typeof fn.arguments === 'string' ? fn.arguments : isObject(fn.arguments) ? JSON.stringify(fn.arguments) : '';
+    const args = argumentsText(fn.arguments);
     tool.text += args;
     if (!tool.announced) {
       // Announced when the arguments start, which is after the whole name. A call without an id gets

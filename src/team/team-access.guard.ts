@@ -1,6 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ClientKeyService } from '../auth/client-key.service';
 import { OpenAIError } from '../common/openai-error';
 import type { RouterRequest } from '../common/proxy-context';
 import { PROXY_ENDPOINT } from '../routing/proxy-endpoint.metadata';
@@ -16,7 +15,6 @@ import { RateLimitService } from './rate-limit.service';
 export class TeamAccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly keys: ClientKeyService,
     private readonly limits: RateLimitService,
   ) {}
 
@@ -24,7 +22,8 @@ export class TeamAccessGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (!this.reflector.get<string>(PROXY_ENDPOINT, context.getHandler())) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
-    const key = req.clientKey ?? this.keys.byName(req.apiKeyName);
+    // Set by ApiKeyGuard, which runs first.
+    const key = req.clientKey;
     if (!key) throw new OpenAIError(401, 'invalid_api_key', 'This API key is no longer configured.');
     const model = (req.body as { model?: unknown } | undefined)?.model;
     // Too long a name is refused by the validation that follows, without echoing it here.

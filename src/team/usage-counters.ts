@@ -62,8 +62,8 @@ export class UsageCounters {
   }
 
   rows(window: UsageWindowName, now = Date.now()): UsageRow[] {
-    const rows = window === 'minute' ? this.minuteRows(now) : this.dayRows(windowStart('day', now), false);
-    return sortRows([...(rows?.values() ?? [])].map((r) => ({ ...r })));
+    if (window === 'day') return this.day(windowStart('day', now));
+    return sortRows([...this.minuteRows(now).values()].map((r) => ({ ...r })));
   }
 
   /** Rows of the UTC day starting at `dayStart` (empty when it is outside the kept days). */
@@ -82,7 +82,7 @@ export class UsageCounters {
     if (!rows && create) {
       rows = new Map();
       this.days.set(start, rows);
-      const oldest = start - (HISTORY_DAYS - 1) * USAGE_WINDOWS.day;
+      const [oldest] = historyDayStarts(start);
       for (const day of this.days.keys()) if (day < oldest) this.days.delete(day);
     }
     return rows;

@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { RouterRequest } from '../common/proxy-context';
-import { ClientKeyService } from '../auth/client-key.service';
 import { RequestEventsService } from '../common/request-events.service';
 import { RateLimitService } from './rate-limit.service';
 import { RedisConnectionService } from './redis-connection.service';
@@ -62,7 +61,6 @@ export class UsageService implements OnModuleInit {
 
   constructor(
     private readonly events: RequestEventsService,
-    private readonly keys: ClientKeyService,
     private readonly limits: RateLimitService,
     private readonly redis: RedisConnectionService,
   ) {}
@@ -104,7 +102,7 @@ export class UsageService implements OnModuleInit {
     this.memory.add(name, ctx.requestedModel, tokens);
     if (this.redis.client) void this.writeRedis(name, ctx.requestedModel, tokens);
     // Only keys with a token budget are charged (no promise per request for the others).
-    const key = req.clientKey ?? this.keys.byName(name);
+    const key = req.clientKey;
     if (key?.tokensPerMinute && tokens.total > 0) {
       this.limits.chargeTokens(key, tokens.total).catch((err: Error) => this.logger.warn(`could not charge tokens: ${err.message}`));
     }

@@ -35,7 +35,6 @@ const ops = {
   viewport: ({ width, height }) => page.setViewport({ width, height }),
   colorScheme: ({ scheme }) => page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]),
   goto: async ({ url }) => (await page.goto(url, { waitUntil: 'load' }))?.status() ?? null,
-  url: () => page.url(),
   focus: ({ selector }) => page.focus(selector),
   type: ({ text }) => page.keyboard.type(text),
   press: ({ key }) => page.keyboard.press(key),
