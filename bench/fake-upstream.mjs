@@ -3,7 +3,7 @@
 //   /json/v1/...                   one non-streamed chat completion
 //   /sse/<chunks>/<delayMs>/v1/... an event stream of <chunks> chunks, the first at once, then one per
 //                                  <delayMs> (0 = back to back), then `data: [DONE]`
-// Importable (startFakeUpstream) for bench/soak.mjs; run directly it prints `LISTENING <port>`.
+// Run directly (as bench/run.mjs does), it prints `LISTENING <port>`; startFakeUpstream starts it in-process.
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 
