@@ -4,6 +4,7 @@ import { clipped, printable } from '../common/client-text';
 import { finalStatus, RequestEventsService } from '../common/request-events.service';
 import type { RouterRequest } from '../common/proxy-context';
 import type { Response } from 'express';
+import { writeFlatLine } from './flat-log-line';
 
 const MAX_LOGGED_PATH = 512;
 
@@ -45,9 +46,7 @@ export class RequestLogService implements OnModuleInit {
       upstream_errors: o && o.upstreamErrors.length > 0 ? o.upstreamErrors : undefined,
     };
     // The root logger: the line carries request_id itself, also for requests that never reached pino-http.
-    const logger = PinoLogger.root;
-    if (status >= 500) logger.warn(line, 'request');
-    else logger.info(line, 'request');
+    writeFlatLine(PinoLogger.root, status >= 500 ? 'warn' : 'info', line, 'request');
   }
 }
 
