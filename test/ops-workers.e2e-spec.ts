@@ -104,7 +104,10 @@ describe('ops: workers > 1', () => {
     try {
       const group = await startGroup(fake.url, (taken.address() as { port: number }).port);
       groups.push(group);
-      const code = await Promise.race([group.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 45_000))]);
+      let deadline: NodeJS.Timeout | undefined;
+      const code = await Promise.race([group.exited, new Promise<'still running'>((r) => (deadline = setTimeout(() => r('still running'), 45_000)))]);
+      // Cleared, or it would hold the jest worker open for the rest of the 45 s.
+      clearTimeout(deadline);
       expect(code).toBe(1);
       expect(group.out()).toMatch(/EADDRINUSE/);
       expect(group.out()).toMatch(/failed to start \(exit code 1\); trying again in 500 ms/);
