@@ -11,10 +11,6 @@ export function report(rows, { args, routerMain, machine, started }) {
   const targetOrder = (t) => ['direct', 'reference', 'ceiling'].indexOf(t) + 1 || 4;
   rows.sort((x, y) => x.scenario.localeCompare(y.scenario) || kindOrder.indexOf(x.kind) - kindOrder.indexOf(y.kind) || targetOrder(x.target) - targetOrder(y.target));
   compare(rows);
-  for (const r of rows) if (r.target.startsWith('router x')) {
-    const ref = rows.find((x) => x.scenario === r.scenario && x.kind === r.kind && x.target === 'reference');
-    if (ref) r.rpsVsReference = r.rps / ref.rps;
-  }
   const results = checks(rows);
   process.stdout.write(`\nLLM-router benchmark (${args.mode}), ${machine.nproc} x ${machine.cpu}, proxies on Node ${machine.proxyNode} ${machine.v8Flags || '(no V8 flags)'}, pinned: ${machine.pinned}\n\n`);
   process.stdout.write(`${table(rows)}\n\n`);
@@ -29,6 +25,7 @@ export function report(rows, { args, routerMain, machine, started }) {
   process.stdout.write(`\nwrote ${args.out} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 }
 
+/** Each row's ratios to the reference, the ceiling app and direct calls of the same scenario (router xN rows included). */
 function compare(rows) {
   const find = (s, kind, target) => rows.find((r) => r.scenario === s && r.kind === kind && r.target === target);
   for (const r of rows) {
@@ -48,7 +45,6 @@ function compare(rows) {
     }
     if (r.kind === 'streams' && ref?.kibPerStream) r.perStreamVsReference = r.kibPerStream / ref.kibPerStream;
   }
-  return rows;
 }
 
 function vsText(r) {
