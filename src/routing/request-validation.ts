@@ -2,11 +2,15 @@ import type { Endpoint } from '../config/router-config';
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
 import { isObject } from '../transform/request-transforms';
+import { assertMessagesBody, assertResponsesBody, assertResponsesShapedChat } from './front-door-bodies';
 
 /** Longer names are refused: the model is logged, counted per key and echoed in errors and headers. */
 export const MAX_MODEL_LENGTH = 256;
 
-/** The few checks the router needs to route a request; everything else is the backend's to judge. */
+/**
+ * The few checks the router needs to route a request; everything else is the backend's to judge. The
+ * bodies the router converts itself are also checked for every field it reads (front-door-bodies.ts).
+ */
 export function validateProxyBody(endpoint: Endpoint, body: unknown): JsonObject {
   if (!isObject(body)) throw badRequest('The request body must be a JSON object.', 'invalid_body');
   if (body.model === undefined || body.model === null || body.model === '') {
@@ -29,6 +33,11 @@ export function validateProxyBody(endpoint: Endpoint, body: unknown): JsonObject
     if (responsesShaped && typeof body.input !== 'string' && !Array.isArray(body.input)) {
       throw badRequest('The "input" parameter must be a string or an array of input items.', 'invalid_input', 'input');
     }
+    if (responsesShaped) assertResponsesShapedChat(body);
+  } else if (endpoint === 'responses') {
+    assertResponsesBody(body);
+  } else if (endpoint === 'messages') {
+    assertMessagesBody(body);
   }
   return body;
 }
