@@ -1,4 +1,4 @@
-import { SseEventReader } from './sse-event-reader';
+import { EventTooLargeError, SseEventReader } from './sse-event-reader';
 
 const feed = (reader: SseEventReader, ...parts: (string | Buffer)[]) => parts.flatMap((p) => reader.push(Buffer.isBuffer(p) ? p : Buffer.from(p)));
 
@@ -23,5 +23,22 @@ describe('SseEventReader', () => {
     const reader = new SseEventReader();
     expect(feed(reader, 'data: {"a":1}\n')).toEqual([]);
     expect(reader.flush()).toEqual(['{"a":1}']);
+  });
+});
+
+describe('SseEventReader limits', () => {
+  it('refuses an event whose data lines never end, not only an overlong line', () => {
+    const reader = new SseEventReader(1024);
+    const line = `data: ${'x'.repeat(100)}\n`;
+    expect(() => {
+      for (let i = 0; i < 20; i++) reader.push(Buffer.from(line));
+    }).toThrow(EventTooLargeError);
+  });
+
+  it('refuses an overlong unfinished line, and counts each event on its own', () => {
+    expect(() => new SseEventReader(1024).push(Buffer.from(`data: ${'x'.repeat(2000)}`))).toThrow(EventTooLargeError);
+    const reader = new SseEventReader(1024);
+    const event = `data: ${'x'.repeat(600)}\n\n`;
+    expect(feed(reader, event, event, event)).toHaveLength(3);
   });
 });
