@@ -73,3 +73,32 @@ describe('SseMonitor', () => {
     expect(m.usage).toEqual({ promptTokens: 25, completionTokens: 15, totalTokens: 40 });
   });
 });
+
+describe('SseMonitor: JSON allows whitespace', () => {
+  it.each([
+    'data:  {"id":"x" , "choices" : [] }\n\n',
+    'data:\t{"id":"x"}\n\n',
+    'data: \t [1, 2]\n\n',
+    'data: "a string"\n\n',
+    'data: 42\n\n',
+    'data: null\n\n',
+  ])('takes %j for the JSON it is', (event) => {
+    const m = new SseMonitor();
+    expect(feed(m, event, 'data: [DONE]\n\n')).toEqual([true, true]);
+    expect(m.garbage).toBe(false);
+  });
+
+  it('takes whitespace before JSON split across chunks', () => {
+    expect(feed(new SseMonitor(), 'data:  ', ' {"a":', '1}\n\n')).toEqual([true, true, true]);
+  });
+
+  it.each(['data:  <html>\n\n', 'data: nope\n\n', 'data:   Bad Gateway\n\n', 'data: tru e\n\n'])('still flags %j', (event) => {
+    expect(feed(new SseMonitor(), event)).toEqual([false]);
+  });
+
+  it('reads usage from an event with whitespace inside its JSON', () => {
+    const m = new SseMonitor();
+    feed(m, 'data:  { "choices" : [ ], "usage" : { "prompt_tokens" : 3 , "completion_tokens" : 4 } }\n\n');
+    expect(m.usage).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7 });
+  });
+});

@@ -8,6 +8,9 @@ import { indexOfUsageKey } from './usage-key';
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
+const TAB = 0x09;
+/** The bytes a JSON value can start with: { [ " - 0-9 t f n. */
+const JSON_VALUE_START = new Set(Buffer.from('{["-0123456789tfn'));
 const DONE = Buffer.from('[DONE]');
 const USAGE_KEY_LENGTH = '"usage"'.length;
 const COMPLETED_EVENT = /^event:\s*(response\.(completed|failed|incomplete)|message_stop|error\b)/;
@@ -74,7 +77,7 @@ export class SseMonitor {
       start = nl + 1;
     }
     if (start < buf.length) {
-      if (!lineHeadValid(buf, start, buf.length, !this.eventHasData)) {
+      if (!lineHeadValid(buf, start, buf.length, !this.eventHasData, false)) {
         this.garbage = true;
         return toChunk(start);
       }
@@ -97,7 +100,7 @@ export class SseMonitor {
       this.eventHasData = false;
       return true;
     }
-    if (!lineHeadValid(buf, start, lineEnd, !this.eventHasData)) {
+    if (!lineHeadValid(buf, start, lineEnd, !this.eventHasData, true)) {
       this.garbage = true;
       return false;
     }
@@ -145,10 +148,10 @@ export class SseMonitor {
 
 /**
  * Whether the line buf[start, end) (or the head of an unfinished one) can be part of an event stream of
- * JSON events: a comment, a known field, and for an event's first `data:` a JSON object or array
- * ([DONE] included).
+ * JSON events: a comment, a known field, and for an event's first `data:` a JSON value ([DONE] included).
+ * `complete`: the line has ended (its whole payload is in the buffer).
  */
-function lineHeadValid(buf: Buffer, start: number, end: number, requireJson: boolean): boolean {
+function lineHeadValid(buf: Buffer, start: number, end: number, requireJson: boolean, complete: boolean): boolean {
   const first = buf[start];
   if (first === 0x3a /* : */) return true;
   const field = first === 0x64 ? DATA : first === 0x65 ? FIELDS[1] : first === 0x69 ? FIELDS[2] : first === 0x72 ? FIELDS[3] : undefined;
@@ -157,8 +160,28 @@ function lineHeadValid(buf: Buffer, start: number, end: number, requireJson: boo
   for (let i = 1; i < n; i++) if (buf[start + i] !== field[i]) return false;
   if (field !== DATA || !requireJson || end - start <= field.length) return true;
   const payload = dataPayloadStart(buf, start);
-  // "data:" or "data: " with nothing after it yet, or a JSON object/array.
-  return payload >= end || buf[payload] === 0x7b /* { */ || buf[payload] === 0x5b /* [ */;
+  // The fast path, for the shape every backend sends: "data: {" or "data: [".
+  if (payload >= end || buf[payload] === 0x7b /* { */ || buf[payload] === 0x5b /* [ */) return true;
+  return payloadCanBeJson(buf, payload, end, complete);
+}
+
+/**
+ * The slow path, for what the fast one does not recognise: JSON allows whitespace before a value and
+ * scalars as values, so the payload is bad only when it cannot be JSON. A complete line is parsed; the
+ * head of an unfinished one only has to start like a JSON value.
+ */
+function payloadCanBeJson(buf: Buffer, payload: number, end: number, complete: boolean): boolean {
+  let at = payload;
+  while (at < end && (buf[at] === SPACE || buf[at] === TAB || buf[at] === CR)) at++;
+  if (at >= end) return true;
+  if (!JSON_VALUE_START.has(buf[at])) return false;
+  if (buf[at] === 0x7b || buf[at] === 0x5b || !complete) return true;
+  try {
+    JSON.parse(buf.toString('utf8', at, end));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Where a data line's value starts: after "data:" and one optional space. */
