@@ -6,11 +6,14 @@ import type { ErrorDialect } from '../common/answer-bridge';
 import type { Endpoint } from '../config/router-config';
 import { sseErrorEventIn, writeErrorIn } from '../common/error-dialect';
 import { OpenAIError } from '../common/openai-error';
-import { msSince, recordUpstreamError, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
-import { completionAsChunk, errorInAnswer, pumpBridgedStream, readChatJson, writeBridgedJson } from './bridge-relay';
-import { flushHeadersUnlessSent, headerSafe, isIdentityEncoded, pump, readSome, relayHeaders, setEventStreamHead } from './response-relay';
+import { msSince, recordUpstreamError, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
+import { pumpAnswer } from './answer-pump';
+import { completionAsChunk, errorInAnswer, readChatJson, writeBridgedJson } from './bridge-relay';
+import { flushHeadersUnlessSent, headerSafe, isIdentityEncoded, readSome, relayHeaders, setEventStreamHead } from './response-relay';
 import { USAGE_TAIL_BYTES, usageInTail } from './json-usage';
-import { readTokenUsage, SseMonitor } from './sse-monitor';
+import { readTokenUsage } from './sse-monitor';
+import { SseRelayStage } from './sse-relay-stage';
+import { TranslatorStage } from './translator-stage';
 import type { StreamKeepAlive } from './stream-keepalive';
 import { upstreamErrorMessage } from './upstream-error';
 
@@ -63,17 +66,12 @@ export class AnswerRelayService {
 
     // Compressed bodies pass through unread: no stream checks, no usage from them.
     const readable = isIdentityEncoded(upstreamHeaders);
-    const monitor = isSse && readable ? new SseMonitor() : undefined;
+    const requireTerminator = ctx.endpoint !== 'responses' && response.status < 400;
+    const stage = isSse && readable ? new SseRelayStage(target.backend.name, ctx.dialect, requireTerminator) : undefined;
     // Not awaited: the handler, and Nest's pipeline around it, are done once the body is under way, so an
     // open stream holds its sockets and the relay's own state only. The request-end listeners run after.
-    void pump(response.data, res, {
-      monitor,
-      requireTerminator: monitor !== undefined && ctx.endpoint !== 'responses' && response.status < 400,
-      tailBytes: isSse || !readable || response.status >= 400 ? 0 : USAGE_TAIL_BYTES,
-      backendName: target.backend.name,
-      dialect: ctx.dialect,
-    }).then((result) => {
-      const usage = monitor?.usage ?? (result.tail ? usageInTail(result.tail) : undefined);
+    void pumpAnswer(response.data, res, { stage, tailBytes: isSse || !readable || response.status >= 400 ? 0 : USAGE_TAIL_BYTES }).then((result) => {
+      const usage = result.usage ?? (result.tail ? usageInTail(result.tail) : undefined);
       this.noteRelayEnd(ctx, target, res, result.bytes, usage, result.failure);
     });
   }
@@ -140,24 +138,35 @@ export class AnswerRelayService {
         return;
       }
       this.noteUsage(ctx, readTokenUsage(chat.usage));
-      if (!ctx.stream) {
-        res.status(200);
-        await writeBridgedJson(res, bridge, chat);
-        return;
+      try {
+        await this.sendWholeAnswer(ctx, res, chat, keepalive);
+      } catch (error) {
+        // The backend's answer is a JSON object the bridge could not convert: the backend's fault, not the client's.
+        this.sendError(ctx, res, new OpenAIError(502, 'upstream_invalid_answer', `Backend "${target.backend.name}" answered with a body the router could not convert: ${(error as Error).message}`), keepalive);
       }
-      // The client asked for a stream but the backend answered whole: translate it as a one-chunk stream.
-      this.startEventStream(res, keepalive);
-      const translator = bridge.streamTranslator();
-      const text = translator.push(completionAsChunk(chat)) + (await translator.end());
-      ctx.outcome.bytesRelayed = Buffer.byteLength(text);
-      if (!res.destroyed) res.end(text);
       return;
     }
     this.startEventStream(res, keepalive);
+    const stage = new TranslatorStage(bridge.streamTranslator(), target.backend.name, ctx.dialect);
     // Not awaited, as in relay().
-    void pumpBridgedStream(response.data, res, bridge.streamTranslator(), target.backend.name).then((result) => {
+    void pumpAnswer(response.data, res, { stage, tailBytes: 0 }).then((result) => {
       this.noteRelayEnd(ctx, target, res, result.bytes, result.usage, result.failure);
     });
+  }
+
+  /** A complete chat.completion, as the client's JSON answer or (asked for a stream) as a one-chunk stream. */
+  private async sendWholeAnswer(ctx: ProxyContext, res: Response, chat: JsonObject, keepalive: StreamKeepAlive | undefined): Promise<void> {
+    const bridge = ctx.bridge!;
+    if (!ctx.stream) {
+      await writeBridgedJson(res, bridge, chat);
+      return;
+    }
+    // The client asked for a stream but the backend answered whole: translate it as a one-chunk stream.
+    const translator = bridge.streamTranslator();
+    const text = translator.push(completionAsChunk(chat)) + (await translator.end());
+    this.startEventStream(res, keepalive);
+    ctx.outcome.bytesRelayed = Buffer.byteLength(text);
+    if (!res.destroyed) res.end(text);
   }
 
   private startEventStream(res: Response, keepalive: StreamKeepAlive | undefined): void {
@@ -195,7 +204,7 @@ export class AnswerRelayService {
     if (res.writableEnded || res.destroyed) return;
     if (keepalive?.committed) {
       keepalive.stop();
-      res.end(ctx.bridge ? ctx.bridge.streamTranslator().fail(error.message, error.code) : sseErrorEventIn(ctx.dialect, error.message, error.code, error.type, error.status));
+      res.end(terminalErrorEvent(ctx, error));
       return;
     }
     writeErrorIn(ctx.dialect, res, error);
@@ -236,4 +245,14 @@ function setRouteHeaders(res: Response, ctx: ProxyContext, target: RouteTarget):
   res.setHeader('x-llmrouter-backend', target.backend.name);
   res.setHeader('x-llmrouter-model', headerSafe(target.model));
   res.setHeader('x-llmrouter-overhead-ms', (ctx.outcome.overheadMs ?? 0).toFixed(3));
+}
+
+/** The caller's terminal error event for a stream already committed to: the bridge's own, or the dialect's. */
+function terminalErrorEvent(ctx: ProxyContext, error: OpenAIError): string {
+  try {
+    if (ctx.bridge) return ctx.bridge.streamTranslator().fail(error.message, error.code);
+  } catch {
+    // the dialect's plain error event below
+  }
+  return sseErrorEventIn(ctx.dialect, error.message, error.code, error.type, error.status);
 }

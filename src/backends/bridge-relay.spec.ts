@@ -1,9 +1,10 @@
 import { PassThrough } from 'node:stream';
-import { EventEmitter } from 'node:events';
-import type { Response } from 'express';
 import type { StreamTranslator } from '../common/answer-bridge';
 import type { JsonObject } from '../common/proxy-context';
-import { completionAsChunk, pumpBridgedStream } from './bridge-relay';
+import { pumpAnswer } from './answer-pump';
+import { recordingClient } from './answer-pump.spec';
+import { completionAsChunk } from './bridge-relay';
+import { TranslatorStage } from './translator-stage';
 
 // A translator that writes one line per chunk's delta content, so the tests see what reached the client.
 function recordingTranslator(): StreamTranslator & { ended: boolean; failure?: string } {
@@ -27,42 +28,22 @@ function recordingTranslator(): StreamTranslator & { ended: boolean; failure?: s
   return t;
 }
 
-function fakeClient() {
-  const emitter = new EventEmitter();
-  const client = Object.assign(emitter, {
-    written: '',
-    writableEnded: false,
-    writableFinished: false,
-    destroyed: false,
-    write(text: string) {
-      client.written += text;
-      return true;
-    },
-    end(text = '') {
-      client.written += text;
-      client.writableEnded = true;
-      client.writableFinished = true;
-    },
-  });
-  return client;
-}
-
 const chunk = (content: string, finish: string | null = null) =>
   `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
 
 async function run(parts: string[], opts: { end?: boolean; error?: Error } = {}) {
   const body = new PassThrough();
-  const client = fakeClient();
+  const { res, writes } = recordingClient();
   const translator = recordingTranslator();
-  const done = pumpBridgedStream(body, client as unknown as Response, translator, 'local');
+  const done = pumpAnswer(body, res, { stage: new TranslatorStage(translator, 'local', 'openai'), tailBytes: 0 });
   for (const p of parts) body.write(p);
   if (opts.error) body.destroy(opts.error);
   else if (opts.end !== false) body.end();
   const result = await done;
-  return { result, client, translator };
+  return { result, client: { written: writes.join('') }, translator };
 }
 
-describe('pumpBridgedStream', () => {
+describe('pumpAnswer with a TranslatorStage', () => {
   it('translates each chunk as it arrives and closes with the translator end events after [DONE]', async () => {
     const { result, client, translator } = await run([chunk('Hel'), chunk('lo', 'stop'), 'data: [DONE]\n\n']);
     expect(client.written).toBe('text:Hel\ntext:lo\nend\n');

@@ -1,10 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Response } from 'express';
-import type { ErrorDialect } from '../common/answer-bridge';
 import { wellFormed } from '../common/client-text';
-import { sseErrorEventIn } from '../common/error-dialect';
-import type { SseMonitor } from './sse-monitor';
 
 // Copies an upstream response to the client: the status, the headers worth keeping, and the body byte
 // for byte as it arrives, with backpressure (a slow client makes us read the upstream slowly).
@@ -52,26 +49,6 @@ export function isIdentityEncoded(headers: Record<string, unknown>): boolean {
 export function headerSafe(value: string, maxLength = 512): string {
   const safe = /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(wellFormed(value));
   return safe.length <= maxLength ? safe : `${safe.slice(0, maxLength)}...`;
-}
-
-export interface PumpResult {
-  bytes: number;
-  /** Why the stream failed, when it did: idle_timeout | reset | truncated | garbage */
-  failure?: string;
-  /** The last `tailBytes` (or a little more) of the body, when asked for. */
-  tail?: Buffer;
-}
-
-export interface PumpOptions {
-  /** SSE: watch the stream, end it with an error event on failure. */
-  monitor?: SseMonitor;
-  /** Expect a [DONE] / final event; a stream ending without one is reported as cut short. */
-  requireTerminator: boolean;
-  /** Keep the last this many bytes of the body (a JSON answer's usage is at its end); 0 keeps nothing. */
-  tailBytes: number;
-  backendName: string;
-  /** The format of the final error event when a stream fails. */
-  dialect?: ErrorDialect;
 }
 
 const ignoreError = () => undefined;
@@ -130,111 +107,4 @@ export function drainBody(body: Readable): void {
   if (typeof dump !== 'function') return discardBody(body);
   ignoreErrorsOf(body);
   dump.call(body, { limit: DRAIN_LIMIT, signal: AbortSignal.timeout(DRAIN_MS) }).catch(ignoreError);
-}
-
-/**
- * Pipes `body` into `res` and resolves when either side is done. Never throws.
- *
- * Chunks that arrive together (one socket read of the upstream can hold dozens of SSE events) are written
- * to the client as one chunk at the end of the tick: one chunk frame and one socket write instead of one
- * per event, and one pass of the stream checks. Nothing waits for more data than has already arrived.
- */
-export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<PumpResult> {
-  return new Promise((resolve) => {
-    const result: PumpResult = { bytes: 0 };
-    // The tail: the last chunks whose size reaches tailBytes, never a copy of the whole body.
-    const tail: Buffer[] = [];
-    let tailSize = 0;
-    // What arrived in this tick, written by flush().
-    const pending: Buffer[] = [];
-    let pendingBytes = 0;
-    let flushQueued = false;
-    let done = false;
-
-    const finish = () => {
-      if (done) return;
-      done = true;
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      res.off('close', onClose);
-      res.off('drain', onDrain);
-      if (tail.length > 0) result.tail = tail.length === 1 ? tail[0] : Buffer.concat(tail);
-      resolve(result);
-    };
-    const failStream = (failure: string, message: string) => {
-      result.failure = failure;
-      discardBody(body);
-      if (opts.monitor && !res.writableEnded && !res.destroyed) {
-        res.end(sseErrorEventIn(opts.dialect ?? 'openai', `Backend "${opts.backendName}" ${message}`, failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error'));
-      } else if (!res.writableEnded) {
-        // A JSON body cut short cannot be mended: close the connection so the client sees the failure.
-        res.destroy();
-      }
-      finish();
-    };
-    const flush = () => {
-      flushQueued = false;
-      if (done || pendingBytes === 0) return;
-      const chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-      pending.length = 0;
-      pendingBytes = 0;
-      const sound = opts.monitor ? opts.monitor.push(chunk) : chunk.length;
-      if (sound < chunk.length) {
-        // The whole events before the fault still reach the client, then the final error event.
-        if (sound > 0) {
-          result.bytes += sound;
-          res.write(chunk.subarray(0, sound));
-        }
-        failStream('garbage', 'sent data that is not a valid event stream; the stream was stopped.');
-        return;
-      }
-      result.bytes += chunk.length;
-      if (opts.tailBytes > 0) {
-        tail.push(chunk);
-        tailSize += chunk.length;
-        while (tail.length > 1 && tailSize - tail[0].length >= opts.tailBytes) tailSize -= tail.shift()!.length;
-      }
-      if (!res.write(chunk)) {
-        body.pause();
-        res.once('drain', onDrain);
-      }
-    };
-    const onData = (chunk: Buffer) => {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (!flushQueued) {
-        flushQueued = true;
-        process.nextTick(flush);
-      }
-    };
-    const onDrain = () => body.resume();
-    const onEnd = () => {
-      flush();
-      if (done) return;
-      if (opts.monitor && opts.requireTerminator && !opts.monitor.complete) {
-        failStream('truncated', 'closed the stream before it was complete.');
-        return;
-      }
-      res.end();
-      finish();
-    };
-    const onError = (err: unknown) => {
-      // What arrived before the fault is relayed first.
-      flush();
-      if (done) return;
-      const code = (err as { code?: string }).code;
-      if (code === 'UND_ERR_BODY_TIMEOUT') failStream('idle_timeout', 'sent nothing for too long (stream_idle_timeout_ms); the stream was stopped.');
-      else failStream('reset', 'dropped the connection mid-response.');
-    };
-    const onClose = () => {
-      if (res.writableFinished) return;
-      discardBody(body);
-      finish();
-    };
-    body.on('data', onData);
-    body.once('end', onEnd);
-    body.once('error', onError);
-    res.once('close', onClose);
-  });
 }
