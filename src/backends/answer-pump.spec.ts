@@ -4,7 +4,7 @@ import { pumpAnswer } from './answer-pump';
 import { SseRelayStage } from './sse-relay-stage';
 
 /** A client connection that records each write it gets. */
-export function recordingClient() {
+function recordingClient() {
   const writes: string[] = [];
   const res = new Writable({
     write(chunk: Buffer, _encoding, done) {
