@@ -4,7 +4,7 @@ import { OpenAIError } from '../common/openai-error';
 import { RouterConfigService } from '../config/router-config.service';
 import { RateLimitService } from '../team/rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
-import { isMessagesPath } from '../messages/messages-path';
+import { isMessagesPath } from '../common/messages-path';
 import { ClientKeyService } from './client-key.service';
 import { presentedKey } from './presented-key';
 import { IS_PUBLIC } from './public.decorator';
