@@ -158,7 +158,7 @@ export class BackendClientService {
   upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
     let body: JsonObject = { ...ctx.body, model: target.model };
     if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
-    return rewriteForTarget(body, target.backend, ctx.targetRewrites);
+    return rewriteForTarget(body, target.backend);
   }
 
   private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {
