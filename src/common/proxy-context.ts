@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
 import type { Endpoint } from '../config/router-config';
-import type { ClientKey } from '../auth/client-key.service';
+import type { ClientKey } from './client-key';
 import type { AnswerBridge, ErrorDialect } from './answer-bridge';
 
 export type JsonObject = Record<string, unknown>;
