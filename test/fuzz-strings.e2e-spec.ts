@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { expectWellFormed, FuzzTarget, TEAM_KEY } from './fuzz-support';
+import { expectWellFormed, FuzzTarget, hostileString, TEAM_KEY } from './fuzz-support';
 import { auth } from './router-harness';
 
 // Property-based, like fuzz-input: client strings that are legal JSON but break naive code, in every field
@@ -12,13 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => target.close());
 
-/** Strings that break naive code: lone surrogates, control characters, NUL, line breaks, very long. */
-const LONG = 'x'.repeat(300);
-const hostileString: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('\ud800', '\udfff', 'a\ud800b', '\udc00\ud800', '\u0000', '\u0000\u0000', '\r\nx-evil: 1', '\u001b[31m', '\u2028\u2029', '\ufeff', '\uffff', '\u0085', '%', '%E0%A4%A', '"}\\'),
-  fc.string({ unit: fc.constantFrom('\ud800', '\udbff', '\udc00', '\u0000', '\u0007', '\n', '\r', '\t', '\u007f', '\u0085', 'a', '/', 'é', '😀'), maxLength: 40 }),
-  fc.constantFrom(LONG, '\ud800'.repeat(300), '\u0000'.repeat(257), 'local/'.padEnd(256, 'm'), 'local/'.padEnd(257, 'm'), 'm'.repeat(20_000)),
-);
 /** A hostile string, alone or after a real prefix or alias so that it reaches routing, headers and logs. */
 const hostileModel = fc.tuple(fc.constantFrom('', 'local/', 'fast', 'nope/'), hostileString).map(([prefix, s]) => prefix + s);
 /** Nesting deep enough to break recursive walkers, shallow enough to stay well under max_request_bytes. */
@@ -37,15 +30,28 @@ const hostileBody: fc.Arbitrary<{ path: string; text: string }> = fc
     format: hostileString,
     toolName: hostileString,
     toolChoice: hostileString,
-    deep: deepValue,
+    // Half the bodies stay shallow, so they pass the door and reach the bridges' conversion.
+    deep: fc.option(deepValue, { nil: undefined }),
     deepField: fc.constantFrom('messages', 'content', 'tools', 'tool_choice', 'input', 'instructions', 'stream_options', 'text', 'reasoning', 'seed', 'model', 'previous_response_id', 'conversation', 'prompt'),
-    shape: fc.constantFrom('chat', 'responses'),
+    shape: fc.constantFrom('chat', 'responses', 'messages'),
     responsesPath: fc.boolean(),
     stream: fc.boolean(),
   })
   .map((f) => {
     const body: Record<string, unknown> = { model: f.model, stream: f.stream, seed: f.content };
-    if (f.shape === 'chat') {
+    if (f.shape === 'messages') {
+      body.max_tokens = 16;
+      body.system = [{ type: 'text', text: f.instructions }];
+      body.messages = [
+        { role: 'user', content: f.content },
+        { role: 'assistant', content: [{ type: 'tool_use', id: f.toolName, name: f.toolChoice, input: { q: f.content } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: f.toolName, content: [{ type: 'text', text: f.effort }] }] },
+      ];
+      body.tools = [{ name: f.toolName, description: f.content, input_schema: { type: 'object' } }];
+      body.tool_choice = { type: 'tool', name: f.toolChoice };
+      body.stop_sequences = [f.format];
+      body.metadata = { user_id: f.effort };
+    } else if (f.shape === 'chat') {
       body.messages = [{ role: f.role, content: f.content }, { role: 'user', content: [{ type: 'text', text: f.content }] }];
       body.tools = [{ type: 'function', function: { name: f.toolName, parameters: { type: 'object', description: f.content } } }];
       body.tool_choice = f.toolChoice;
@@ -55,7 +61,7 @@ const hostileBody: fc.Arbitrary<{ path: string; text: string }> = fc
       body.reasoning = { effort: f.effort };
       body.text = { format: { type: f.format, name: f.toolName } };
       body.tools = [{ type: 'function', name: f.toolName, parameters: {} }, { type: 'custom', name: f.toolChoice }];
-      body.previous_response_id = f.toolChoice;
+      if (f.responsesPath) body.previous_response_id = f.toolChoice;
       body.conversation = f.instructions;
       body.prompt = { id: f.effort };
       body.store = f.stream;
@@ -64,8 +70,8 @@ const hostileBody: fc.Arbitrary<{ path: string; text: string }> = fc
     const text = JSON.stringify(body);
     // The deep value replaces one field (the last duplicate key wins), written by hand: JSON.stringify
     // would blow the stack building it.
-    const path = f.shape === 'responses' && f.responsesPath ? '/v1/responses' : '/v1/chat/completions';
-    return { path, text: `${text.slice(0, -1)},${JSON.stringify(f.deepField)}:${f.deep}}` };
+    const path = f.shape === 'messages' ? '/v1/messages' : f.shape === 'responses' && f.responsesPath ? '/v1/responses' : '/v1/chat/completions';
+    return { path, text: f.deep === undefined ? text : `${text.slice(0, -1)},${JSON.stringify(f.deepField)}:${f.deep}}` };
   });
 
 describe('fuzzed strings', () => {
@@ -73,7 +79,7 @@ describe('fuzzed strings', () => {
     await fc.assert(
       fc.asyncProperty(hostileBody, fc.boolean(), async ({ path, text }, teamKey) => {
         const answer = await target.post(text, teamKey ? { Authorization: `Bearer ${TEAM_KEY}` } : {}, path);
-        expectWellFormed(answer, `${path} ${text.slice(0, 200)}`);
+        expectWellFormed(answer, `${path} ${text.slice(0, 200)}`, path);
         const model = (JSON.parse(text.length < 100_000 ? text : '{}') as { model?: unknown }).model;
         if (typeof model === 'string' && model.length > 256) {
           expect(answer.status).toBe(400);

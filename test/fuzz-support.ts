@@ -1,4 +1,5 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import fc from 'fast-check';
 import { FakeUpstream } from './fake-upstream';
 import { auth, backend, startRouter, type RunningRouter } from './router-harness';
 
@@ -18,7 +19,8 @@ export class FuzzTarget {
 
   private constructor(
     private readonly router: RunningRouter,
-    private readonly fake: FakeUpstream,
+    /** The backend behind the router; its handler may be replaced to answer with generated chunks. */
+    readonly fake: FakeUpstream,
   ) {}
 
   static async start(): Promise<FuzzTarget> {
@@ -72,16 +74,28 @@ export class FuzzTarget {
   }
 }
 
-/** The router's own answers: an OpenAI-style error below 500, or whatever the (healthy) fake upstream said. */
-export function expectWellFormed(answer: Answer, what: string): void {
+/**
+ * The router's own answers: an error below 500 in the caller's dialect (Anthropic's on /v1/messages,
+ * OpenAI's elsewhere), or whatever the (healthy) fake upstream said.
+ */
+export function expectWellFormed(answer: Answer, what: string, path = '/v1/chat/completions'): void {
   const proxied = answer.headers['x-llmrouter-backend'] !== undefined;
   if (answer.status >= 500 && !proxied) throw new Error(`${what}: router answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
   if (answer.status >= 400 && !proxied) {
     expect(answer.headers['content-type']).toMatch(/^application\/json/);
-    const parsed = JSON.parse(answer.body.toString('utf8')) as { error?: { message?: unknown; type?: unknown; code?: unknown } };
+    const parsed = JSON.parse(answer.body.toString('utf8')) as { type?: unknown; error?: { message?: unknown; type?: unknown; code?: unknown } };
     expect(typeof parsed.error?.message).toBe('string');
     expect(typeof parsed.error?.type).toBe('string');
-    expect(typeof parsed.error?.code).toBe('string');
+    if (path.startsWith('/v1/messages')) expect(parsed.type).toBe('error');
+    else expect(typeof parsed.error?.code).toBe('string');
   }
   if (proxied) expect(answer.status).toBe(200); // the fake only ever answers 200
 }
+
+/** Strings that break naive code: lone surrogates, control characters, NUL, line breaks, very long. */
+const LONG = 'x'.repeat(300);
+export const hostileString: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('\ud800', '\udfff', 'a\ud800b', '\udc00\ud800', '\u0000', '\u0000\u0000', '\r\nx-evil: 1', '\u001b[31m', '\u2028\u2029', '\ufeff', '\uffff', '\u0085', '%', '%E0%A4%A', '"}\\'),
+  fc.string({ unit: fc.constantFrom('\ud800', '\udbff', '\udc00', '\u0000', '\u0007', '\n', '\r', '\t', '\u007f', '\u0085', 'a', '/', 'é', '😀'), maxLength: 40 }),
+  fc.constantFrom(LONG, '\ud800'.repeat(300), '\u0000'.repeat(257), 'local/'.padEnd(256, 'm'), 'local/'.padEnd(257, 'm'), 'm'.repeat(20_000)),
+);
