@@ -49,11 +49,58 @@ const chatLike = fc
   )
   .map((o) => JSON.stringify(o));
 
+/** Responses and Messages bodies: right-shaped often enough to reach the bridges, wrong-typed anywhere. */
+const item = fc.record(
+  { type: fc.oneof(fc.constantFrom('message', 'function_call', 'function_call_output', 'reasoning', 'item_reference'), anyValue), role: anyValue, content: anyValue, call_id: anyValue, name: anyValue, arguments: anyValue, output: anyValue },
+  { requiredKeys: [] },
+);
+const responsesLike = fc
+  .record(
+    {
+      model: fc.oneof(fc.constant('local/m'), anyValue),
+      input: fc.oneof(fc.array(fc.oneof(item, message), { maxLength: 4 }), anyValue),
+      instructions: anyValue,
+      tools: fc.oneof(fc.array(fc.record({ type: fc.constantFrom('function', 'custom'), name: anyValue, parameters: anyValue }, { requiredKeys: ['type'] }), { maxLength: 2 }), anyValue),
+      tool_choice: anyValue,
+      metadata: anyValue,
+      reasoning: anyValue,
+      text: anyValue,
+      store: anyValue,
+      stream: fc.oneof(fc.boolean(), anyValue),
+      previous_response_id: anyValue,
+    },
+    { requiredKeys: ['model', 'input'] },
+  )
+  .map((o) => JSON.stringify(o));
+const block = fc.record({ type: fc.oneof(fc.constantFrom('text', 'image', 'tool_use', 'tool_result', 'thinking'), anyValue), text: anyValue, id: anyValue, name: anyValue, input: anyValue, content: anyValue, tool_use_id: anyValue }, { requiredKeys: ['type'] });
+const messagesLike = fc
+  .record(
+    {
+      model: fc.oneof(fc.constant('local/m'), anyValue),
+      max_tokens: fc.oneof(fc.integer({ min: 1, max: 100 }), anyValue),
+      messages: fc.oneof(fc.array(fc.record({ role: fc.oneof(fc.constantFrom('user', 'assistant'), anyValue), content: fc.oneof(fc.array(block, { maxLength: 3 }), anyValue) }), { maxLength: 3 }), anyValue),
+      system: anyValue,
+      tools: anyValue,
+      tool_choice: anyValue,
+      stop_sequences: anyValue,
+      metadata: anyValue,
+      stream: fc.oneof(fc.boolean(), anyValue),
+    },
+    { requiredKeys: ['model', 'messages'] },
+  )
+  .map((o) => JSON.stringify(o));
+
 describe('fuzzed input', () => {
-  it('answers generated JSON bodies (wrong types, odd keys, duplicates) with a proxied answer or an OpenAI-style error', async () => {
+  it('answers generated JSON bodies (wrong types, odd keys, duplicates) on every front door with a proxied answer or an error in its dialect', async () => {
+    const anyBody = fc.oneof(objectText, fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'));
+    const request = fc.oneof(
+      fc.tuple(fc.constant('/v1/chat/completions'), fc.oneof(chatLike, anyBody)),
+      fc.tuple(fc.constant('/v1/responses'), fc.oneof(responsesLike, anyBody)),
+      fc.tuple(fc.constant('/v1/messages'), fc.oneof(messagesLike, anyBody)),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.oneof(chatLike, objectText, fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null')), async (text) => {
-        expectWellFormed(await post(text), text.slice(0, 200));
+      fc.asyncProperty(request, async ([path, text]) => {
+        expectWellFormed(await target.post(text, {}, path), `${path} ${text.slice(0, 200)}`, path);
       }),
       { numRuns: 1500 },
     );
