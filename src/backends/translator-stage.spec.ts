@@ -85,4 +85,18 @@ describe('TranslatorStage failure paths', () => {
     expect(ended).toBe(true);
     expect(uncaught).not.toHaveBeenCalled();
   });
+
+  it('ends the answer at [DONE] and reads what the backend still sends to its end, so its connection is reused', async () => {
+    const body = new PassThrough();
+    const { res, writes } = recordingClient();
+    const done = pumpAnswer(body, res, { stage: new TranslatorStage(translator({}), 'local', 'openai'), tailBytes: 0 });
+    body.write(`${chunk('a', 'stop')}data: [DONE]\n\n`);
+    const result = await done;
+    expect(result.failure).toBeUndefined();
+    expect(writes.join('')).toBe('event: delta\n\nevent: done\n\n');
+    body.end('data: {"late":true}\n\n');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(body.readableEnded).toBe(true); // read to its end, not destroyed halfway
+    expect(writes.join('')).not.toContain('late');
+  });
 });
