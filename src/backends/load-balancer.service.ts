@@ -117,10 +117,10 @@ export class LoadBalancerService {
     this.loadOf(member.name).failedOver++;
   }
 
-  /** A session request: `home` is the member its key hashes to; a hit when that member served it. */
-  noteAffinity(home: CompiledBackend, served: CompiledBackend): void {
+  /** A session request ended: `home` is the member its key hashes to; a hit when that member answered it. */
+  noteAffinity(home: CompiledBackend, answered: CompiledBackend | undefined): void {
     const load = this.loadOf(home.name);
-    if (home.name === served.name) load.affinityHits++;
+    if (home.name === answered?.name) load.affinityHits++;
     else load.affinityMisses++;
   }
 

@@ -71,11 +71,11 @@ export class PoolAttemptsService {
         } catch (error) {
           if (!(error instanceof OpenAIError)) return { done: true }; // the client left while waiting
           recordUpstreamError(ctx.outcome, pool.prefix, error.code);
+          if (key !== undefined) this.balancer.noteAffinity(order[0], undefined);
           return { done: false, retry: false, error };
         }
       }
       const member = slot.member;
-      if (key !== undefined && previous === undefined) this.balancer.noteAffinity(order[0], member);
       if (previous !== undefined && previous !== member) this.balancer.noteFailover(previous);
       previous = member;
       const tried = tries.get(member.name) ?? 0;
@@ -106,12 +106,16 @@ export class PoolAttemptsService {
         // A trial that got no verdict (client left, pool unavailable) goes back for the next request.
         if (trial.trial) this.breaker.releaseTrial(member.name);
       }
-      if (verdict.done) return verdict;
+      if (verdict.done) {
+        if (key !== undefined) this.balancer.noteAffinity(order[0], member);
+        return verdict;
+      }
       lastError = verdict.error;
       retryAfterMs = verdict.retryAfterMs;
       // Unavailable (removed by a reload, its connection pool full): no more tries on this member.
       if (!verdict.retry) tries.set(member.name, Number.MAX_SAFE_INTEGER);
     }
+    if (key !== undefined) this.balancer.noteAffinity(order[0], undefined);
     return { done: false, retry: false, error: lastError ?? this.unusableError(pool, order) };
   }
 
