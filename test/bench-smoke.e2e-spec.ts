@@ -93,7 +93,7 @@ describe('npm run bench -- --smoke', () => {
     // The pool scenario: the single backend and the pool of two, with the answers each member gave.
     const pool = json.rows.filter((r) => r.scenario === 'pool' && r.kind === 'split') as Array<BenchRow & { title: string; split: Record<string, number> }>;
     expect(pool.map((r) => r.title.split(' ')[0])).toEqual(['single', 'pool']);
-    expect(pool.every((r) => r.rps > 0)).toBe(true);
+    expect(pool.every((r) => (r.rps ?? 0) > 0)).toBe(true);
     expect(Object.keys(pool[1].split).sort()).toEqual(['pool-fast', 'pool-slow']);
   });
 });
