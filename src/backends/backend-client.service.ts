@@ -8,7 +8,7 @@ import type { Agent } from 'undici';
 import type { CompiledBackend } from '../config/compiled-config';
 import { OpenAIError } from '../common/openai-error';
 import { msSince, recordUpstreamError, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
-import { nativeMessagesHeaders } from '../messages/native-headers';
+import { nativeMessagesHeaders } from './native-headers';
 import { AnswerRelayService, type SentTarget } from './answer-relay.service';
 import { CircuitBreakerService } from './circuit-breaker.service';
 import { upstreamEndpoint } from './bridge-relay';

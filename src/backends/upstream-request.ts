@@ -9,7 +9,7 @@ const BASE_RETRY_DELAY_MS = 250;
 export function upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
   let body: JsonObject = { ...ctx.body, model: target.model };
   if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
-  return rewriteForTarget(body, target.backend, ctx.targetRewrites);
+  return rewriteForTarget(body, target.backend);
 }
 
 /** The body as sent to one target (each backend, each pool member, gets its own rewrites). */
