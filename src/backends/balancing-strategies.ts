@@ -24,6 +24,13 @@ export const EWMA_ALPHA = 0.3;
 /** A measurement older than this counts as none: the member is tried again, so a box that got faster is noticed. */
 export const LATENCY_STALE_MS = 30_000;
 
+/**
+ * A failed attempt (5xx, 429, refused, timed out) counts as a measurement this slow: a box that fails at once
+ * must not look fast to `latency`, nor stay unmeasured and so be tried first every time. It is tried again
+ * once the measurement is stale.
+ */
+export const FAILED_ATTEMPT_TTFB_MS = 60_000;
+
 export function recordTtfb(load: MemberLoad, ms: number, now: number): void {
   load.ttfbEwmaMs = load.ttfbEwmaMs === undefined || now - load.measuredAt > LATENCY_STALE_MS ? ms : EWMA_ALPHA * ms + (1 - EWMA_ALPHA) * load.ttfbEwmaMs;
   load.measuredAt = now;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OpenAIError } from '../common/openai-error';
 import type { CompiledBackend, CompiledPool, RouterConfig } from '../config/compiled-config';
 import { RouterConfigService } from '../config/router-config.service';
-import { newMemberLoad, pickIndex, recordTtfb, type MemberLoad } from './balancing-strategies';
+import { FAILED_ATTEMPT_TTFB_MS, newMemberLoad, pickIndex, recordTtfb, type MemberLoad } from './balancing-strategies';
 
 /** A member taken for one attempt; `release` ends its in-flight count (safe to call more than once). */
 export interface MemberSlot {
@@ -111,6 +111,11 @@ export class LoadBalancerService {
 
   noteTtfb(member: CompiledBackend, ms: number, now = Date.now()): void {
     recordTtfb(this.loadOf(member.name), ms, now);
+  }
+
+  /** An attempt on `member` failed in a way another member may fix: to `latency`, it is now slow. */
+  noteFailure(member: CompiledBackend, now = Date.now()): void {
+    recordTtfb(this.loadOf(member.name), FAILED_ATTEMPT_TTFB_MS, now);
   }
 
   noteFailover(member: CompiledBackend): void {

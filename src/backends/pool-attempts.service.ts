@@ -96,7 +96,8 @@ export class PoolAttemptsService {
       const hooks: MemberHooks = {
         release: slot.release,
         onHeaders: (ms, status) => {
-          if (status < 500) this.balancer.noteTtfb(member, ms);
+          // A failed status is counted by noteFailure below: a member that answers errors at once is not fast.
+          if (status < 500 && status !== 429) this.balancer.noteTtfb(member, ms);
         },
       };
       let verdict: AttemptVerdict;
@@ -114,6 +115,7 @@ export class PoolAttemptsService {
       retryAfterMs = verdict.retryAfterMs;
       // Unavailable (removed by a reload, its connection pool full): no more tries on this member.
       if (!verdict.retry) tries.set(member.name, Number.MAX_SAFE_INTEGER);
+      else this.balancer.noteFailure(member);
     }
     if (key !== undefined) this.balancer.noteAffinity(order[0], undefined);
     return { done: false, retry: false, error: lastError ?? this.unusableError(pool, order) };

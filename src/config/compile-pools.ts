@@ -36,12 +36,15 @@ export function backendsByPrefix(backends: readonly CompiledBackend[]): Compiled
   return firsts.sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
-/** The pool rules class-validator cannot say: weights above 0, defaults in one pool. */
+/** Above this, -weight / ln(h) can overflow to Infinity and rendezvous scores would tie. */
+export const MAX_WEIGHT = 1_000_000;
+
+/** The pool rules class-validator cannot say: weights in (0, MAX_WEIGHT], defaults in one pool. */
 export function poolProblems(backends: Array<Partial<BackendConfig>>): string[] {
   const problems: string[] = [];
   backends.forEach((b, i) => {
-    if (typeof b.weight === 'number' && Number.isFinite(b.weight) && !(b.weight > 0)) {
-      problems.push(`backends[${i}].weight: must be greater than 0 (got ${b.weight})`);
+    if (typeof b.weight === 'number' && Number.isFinite(b.weight) && !(b.weight > 0 && b.weight <= MAX_WEIGHT)) {
+      problems.push(`backends[${i}].weight: must be greater than 0 and at most ${MAX_WEIGHT} (got ${b.weight})`);
     }
   });
   const defaults = backends.flatMap((b, i) => (b.default === true ? [i] : []));

@@ -47,8 +47,8 @@ export class BackendConfig extends BackendOptions {
   @IsOptional() @IsArray() @IsString({ each: true }) unsupported_params?: string[];
   @IsOptional() @IsArray() @IsString({ each: true }) unsupported_message_params?: string[];
   @IsOptional() @IsArray() @IsIn(ENDPOINTS as unknown as string[], { each: true }) endpoints?: Endpoint[];
-  /** Share of its pool's traffic (backends with the same prefix form a pool); must be > 0 (config-loader). */
-  @IsOptional() @IsNumber() weight?: number;
+  /** Share of its pool's traffic (backends with the same prefix form a pool); its range is checked in compile-pools. */
+  @IsOptional() @IsNumber({}, { message: 'weight must be a number' }) weight?: number;
   /** Requests this backend serves at once; a pool waits for a free member at most connect_timeout_ms. */
   @IsOptional() @IsInt() @Min(1) max_concurrent?: number;
 }
@@ -102,7 +102,8 @@ export class RouterConfigFile {
   @IsOptional() @IsInt() @Min(0) auth_failures_per_minute?: number;
   @IsOptional() trust_proxy?: boolean | number | string;
   @IsOptional() @ValidateNested() @Type(() => ResponsesStoreConfig) responses_store?: ResponsesStoreConfig;
-  @IsOptional() @ValidateNested() @Type(() => LoadBalancingConfig) load_balancing?: LoadBalancingConfig;
+  @IsOptional() @IsObject({ message: 'load_balancing must be an object' }) @ValidateNested() @Type(() => LoadBalancingConfig)
+  load_balancing?: LoadBalancingConfig;
 }
 
 export const BACKEND_OPTION_DEFAULTS: Required<BackendOptions> = {
