@@ -158,6 +158,7 @@ export class BackendClientService {
       if (status >= 500 || status === 429) {
         recordUpstreamError(ctx.outcome, backend.name, `http_${status}`);
         this.breaker.recordFailure(backend.name, trial.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
+        hooks?.onFailure();
       } else {
         this.breaker.recordSuccess(backend.name, trial.trial);
       }
@@ -178,8 +179,11 @@ export class BackendClientService {
     }
     recordUpstreamError(ctx.outcome, backend.name, result.kind);
     this.breaker.recordFailure(backend.name, trial.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
+    hooks?.onFailure();
     trial.trial = false;
     const error = this.failureError(backend, result.kind, result.error, req);
+    // A pool member that never answered is left for another member: the client gets one answer.
+    if (result.kind === 'headers_timeout' && hooks?.otherMemberLeft) return { done: false, retry: false, error };
     if (!isRetryableFailure(result.kind)) {
       this.relay.sendError(ctx, res, error, keepalive);
       return DONE;

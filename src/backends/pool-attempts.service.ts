@@ -15,6 +15,10 @@ import { retryDelay, serializedBody } from './upstream-request';
 export interface MemberHooks {
   release: () => void;
   onHeaders: (ms: number, status: number) => void;
+  /** The member failed (a failed status, or no answer): to `latency`, it is now slow. */
+  onFailure: () => void;
+  /** Another member of the pool is left to try: a member that never answered is left for it. */
+  otherMemberLeft: boolean;
 }
 
 export type AttemptVerdict = { done: true } | { done: false; retry: boolean; error: OpenAIError; retryAfterMs?: number };
@@ -96,9 +100,11 @@ export class PoolAttemptsService {
       const hooks: MemberHooks = {
         release: slot.release,
         onHeaders: (ms, status) => {
-          // A failed status is counted by noteFailure below: a member that answers errors at once is not fast.
+          // A failed status is counted by onFailure: a member that answers errors at once is not fast.
           if (status < 500 && status !== 429) this.balancer.noteTtfb(member, ms);
         },
+        onFailure: () => this.balancer.noteFailure(member),
+        otherMemberLeft: this.candidates(order, new Map(tries).set(member.name, Number.MAX_SAFE_INTEGER), isLastTarget).length > 0,
       };
       let verdict: AttemptVerdict;
       try {
@@ -114,8 +120,8 @@ export class PoolAttemptsService {
       lastError = verdict.error;
       retryAfterMs = verdict.retryAfterMs;
       // Unavailable (removed by a reload, its connection pool full): no more tries on this member.
+      // The same for a member that never answered: another member is tried, this one not again.
       if (!verdict.retry) tries.set(member.name, Number.MAX_SAFE_INTEGER);
-      else this.balancer.noteFailure(member);
     }
     if (key !== undefined) this.balancer.noteAffinity(order[0], undefined);
     return { done: false, retry: false, error: lastError ?? this.unusableError(pool, order) };
