@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { FakeUpstream, json } from './fake-upstream';
+import { chunk, completion, FakeUpstream, json, type Handler } from './fake-upstream';
 import { ROUTER_KEY, startRouter, type RunningRouter } from './router-harness';
-import { chatBody, post, sleep } from './reliability-support';
+import { chatBody, post, sleep, waitFor } from './reliability-support';
 
 // Pools as real clients meet them: the session key each front door carries (Responses, Messages, Codex's
 // headers) keeps a session on one member; two replicas agree on it; a member that hangs or fails at once
@@ -103,5 +103,50 @@ describe('pools with real clients and misbehaving members', () => {
     }
     // Tried once while unmeasured; its instant 429 then counts as slow, not fast.
     expect(fakes[0].requests.length).toBeLessThanOrEqual(1);
+  });
+
+  it('a client that leaves while waiting, or mid-stream, gives its place up: the slot serves the next request', async () => {
+    const held: ServerResponse[] = [];
+    const holdStreams: Handler = (req, res) => {
+      if (!req.body.stream) return json(res, 200, completion(req.body.model, 'hi'));
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify(chunk(req.body.model, 'hi'))}\n\n`);
+      held.push(res);
+    };
+    fakes[0].handle(holdStreams);
+    fakes[1].handle(holdStreams);
+    const router = await startRouter({
+      backends: [member('a', fakes[0].url, { max_concurrent: 1 }), member('b', fakes[1].url, { max_concurrent: 1 })],
+    });
+    routers.push(router);
+    const metrics = () => fetch(`${router.url}/metrics`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } }).then((r) => r.text());
+    const open = (controller: AbortController) =>
+      fetch(`${router.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ROUTER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(chatBody('ollama/qwen3', true)),
+        signal: controller.signal,
+      }).then((r) => r.text()).catch(() => 'left');
+    const leavers = [new AbortController(), new AbortController()];
+    const streams = leavers.map(open);
+    await waitFor(() => held.length === 2, 'both members to hold a stream');
+
+    const waiter = new AbortController();
+    const waiting = open(waiter);
+    let text = '';
+    for (let i = 0; i < 300 && !/llmrouter_pool_waiting\{pool="ollama\/"\} 1/.test(text); i++) text = await metrics();
+    expect(text).toMatch(/llmrouter_pool_waiting\{pool="ollama\/"\} 1/);
+    waiter.abort();
+    expect(await waiting).toBe('left');
+    for (let i = 0; i < 300 && !/llmrouter_pool_waiting\{pool="ollama\/"\} 0/.test(text); i++) text = await metrics();
+    expect(text).toMatch(/llmrouter_pool_waiting\{pool="ollama\/"\} 0/);
+
+    leavers[0].abort();
+    await streams[0];
+    for (let i = 0; i < 300 && !/_in_flight\{pool="ollama\/",backend="[ab]"\} 0/.test(text); i++) text = await metrics();
+    const res = await post(router.url, chatBody('ollama/qwen3'));
+    expect(res.status).toBe(200);
+    held.forEach((r) => r.destroy());
+    await streams[1];
   });
 });
