@@ -53,6 +53,28 @@ describe('pools with real clients and misbehaving members', () => {
     }
   });
 
+  it('takes odd session keys in its stride: a lone surrogate, a 4 MB user field, a key of the wrong type', async () => {
+    const router = await startRouter(pool());
+    routers.push(router);
+    const raw = async (json: string) => {
+      const res = await fetch(`${router.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ROUTER_KEY}`, 'content-type': 'application/json' }, body: json });
+      await res.text();
+      return [res.status, res.headers.get('x-llmrouter-backend')];
+    };
+    const surrogate = '{"model":"ollama/qwen3","messages":[{"role":"user","content":"hi"}],"prompt_cache_key":"\\ud800 agent"}';
+    const huge = JSON.stringify(chatBody('ollama/qwen3', false, { user: 'u'.repeat(4 * 1024 * 1024) }));
+    const wrongType = JSON.stringify(chatBody('ollama/qwen3', false, { prompt_cache_key: { nested: [1, 2] } }));
+    for (const body of [surrogate, huge]) {
+      const first = await raw(body);
+      expect(first[0]).toBe(200);
+      for (let i = 0; i < 3; i++) expect(await raw(body)).toEqual(first);
+    }
+    // Not a key: balanced by the strategy (round_robin visits every member).
+    const served = new Set<unknown>();
+    for (let i = 0; i < 6; i++) served.add((await raw(wrongType))[1]);
+    expect(served.size).toBe(3);
+  });
+
   it('two router replicas with the same pool send every session to the same member', async () => {
     const one = await startRouter(pool());
     const two = await startRouter(pool());
