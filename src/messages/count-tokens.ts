@@ -1,23 +1,28 @@
 import type { JsonObject } from '../common/proxy-context';
 import { isObject } from '../common/json';
 import { messagesToChat, withinDepth } from './messages-request';
-import { countTexts } from './text-tokens';
 
 // POST /v1/messages/count_tokens, answered locally: the request goes through the same conversion as a
 // real one (so it is checked the same way), then its text is counted with OpenAI's o200k_base
-// tokenizer (text-tokens.ts: bounded work for any size and shape). An estimate: Anthropic's own
-// tokenizer is not public, and local models each have theirs.
+// tokenizer (TokenCounterService: bounded work for any size and shape, off the main thread). An
+// estimate: Anthropic's own tokenizer is not public, and local models each have theirs.
 
 /** Per message: role and separators, as chat templates add them. */
 const MESSAGE_OVERHEAD = 4;
 /** Anthropic bills an image at about (width × height) / 750 tokens, at most about 1,600; we do not decode it. */
 const IMAGE_TOKENS = 1600;
 
-export function countInputTokens(body: JsonObject): number {
-  return withinDepth(() => count(body));
+/** A Messages request's input: the texts to count, and the tokens it stands for without them. */
+export interface MessagesInput {
+  texts: string[];
+  tokens: number;
 }
 
-function count(body: JsonObject): number {
+export function messagesInput(body: JsonObject): MessagesInput {
+  return withinDepth(() => gather(body));
+}
+
+function gather(body: JsonObject): MessagesInput {
   const chat = messagesToChat({ ...body, max_tokens: 1, stream: false });
   // The texts are gathered first and counted together, so the work is bounded for the request as a whole.
   const texts: string[] = [];
@@ -27,7 +32,7 @@ function count(body: JsonObject): number {
     if (Array.isArray(message.tool_calls)) texts.push(JSON.stringify(message.tool_calls.map((c: JsonObject) => c.function)));
   }
   if (Array.isArray(chat.tools)) texts.push(JSON.stringify(chat.tools.map((t: JsonObject) => t.function)));
-  return tokens + countTexts(texts.filter((text) => text !== ''));
+  return { texts: texts.filter((text) => text !== ''), tokens };
 }
 
 /** Adds the content's texts to `texts`; returns the tokens it stands for without text (images). */

@@ -7,8 +7,9 @@ import { KeyLimited } from '../routing/proxy-endpoint.metadata';
 import { ProxyRoute } from '../routing/proxy-route.decorator';
 import { validateProxyBody } from '../routing/request-validation';
 import { RoutingService } from '../routing/routing.service';
-import { countInputTokens } from './count-tokens';
+import { messagesInput } from './count-tokens';
 import { messagesBridge } from './messages-bridge';
+import { TokenCounterService } from './token-counter.service';
 
 /** The Anthropic Messages API: routed like chat, converted for backends that speak only chat. */
 @Controller()
@@ -16,6 +17,7 @@ export class MessagesController {
   constructor(
     private readonly routing: RoutingService,
     private readonly backendClient: BackendClientService,
+    private readonly tokenCounter: TokenCounterService,
   ) {}
 
   @ProxyRoute('messages')
@@ -29,8 +31,9 @@ export class MessagesController {
   @Post(['v1/messages/count_tokens', 'messages/count_tokens'])
   @KeyLimited()
   @HttpCode(200)
-  countTokens(@Body() body: unknown): { input_tokens: number } {
+  async countTokens(@Body() body: unknown): Promise<{ input_tokens: number }> {
     // A model is required, as for a real request: the key's allow-list applies to it (TeamAccessGuard).
-    return { input_tokens: countInputTokens(validateProxyBody('messages', body)) };
+    const input = messagesInput(validateProxyBody('messages', body));
+    return { input_tokens: input.tokens + (await this.tokenCounter.count(input.texts)) };
   }
 }
