@@ -39,12 +39,14 @@ export class BackendsViewService {
 
   async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; data: BackendView[] }> {
     const config = this.configService.current;
-    const states = await Promise.all(config.backends.map((b) => this.probes.state(b)));
+    const [states, traffic] = await Promise.all([
+      Promise.all(config.backends.map((b) => this.probes.state(b))),
+      this.traffic.backends(config.backends.map((b) => b.name), ERROR_RATE_MINUTES, now),
+    ]);
     const inFlight = this.inFlightByBackend();
     const data = config.backends.map((b, i): BackendView => {
-      const series = this.traffic.seriesOf(b.name);
-      const points = series?.points(now) ?? [];
-      const totals = series?.totals(ERROR_RATE_MINUTES, now) ?? { requests: 0, errors: 0 };
+      const points = traffic[i]?.points ?? [];
+      const totals = traffic[i]?.totals ?? { requests: 0, errors: 0 };
       return {
         name: b.name,
         prefix: b.prefix,
@@ -53,7 +55,7 @@ export class BackendsViewService {
         reason: states[i].reason ?? null,
         circuit: this.breaker.stateOf(b.name, now),
         in_flight: inFlight.get(b.name) ?? 0,
-        requests_per_minute: series?.requestsPerMinute(now) ?? 0,
+        requests_per_minute: traffic[i]?.requestsPerMinute ?? 0,
         error_rate: totals.requests > 0 ? Math.round((totals.errors / totals.requests) * 1000) / 1000 : null,
         requests_15m: totals.requests,
         errors_15m: totals.errors,

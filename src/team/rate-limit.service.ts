@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { ClientKey } from '../auth/client-key.service';
+import { SHARED_STATE_ENV } from '../cluster/ipc-channel';
 import { OpenAIError } from '../common/openai-error';
 import { RedisConnectionService } from './redis-connection.service';
 
 const WINDOW_SECONDS = 60;
+const CLUSTER_TIMEOUT_MS = 2_000;
 
 // Loaded with the first limiter (the first wrong key, or a key with limits): a router without either
 // never holds the library (about 0.7 MB resident).
@@ -32,7 +34,9 @@ export interface KeyLimitUsage {
 /**
  * Per-key requests and tokens per minute, and failed authentications per client address, on
  * rate-limiter-flexible: with Redis the counts are shared by every replica (one atomic Lua INCR per
- * check), and while Redis is away each limiter falls back to its in-memory insurance limiter.
+ * check), and while Redis is away each limiter falls back to its in-memory insurance limiter. With
+ * `workers` > 1 and no Redis, the counts are the primary's (RateLimiterCluster over the cluster's IPC), so
+ * a key's limit holds for the whole router, not per worker.
  */
 @Injectable()
 export class RateLimitService {
@@ -103,12 +107,17 @@ export class RateLimitService {
     let limiter = this.limiters.get(id);
     if (!limiter) {
       const options = { keyPrefix: `llmrouter:limit:${kind}`, points, duration: WINDOW_SECONDS };
-      const { RateLimiterMemory, RateLimiterRedis } = limiterLibrary();
-      const memory = new RateLimiterMemory(options);
+      const { RateLimiterMemory, RateLimiterRedis, RateLimiterCluster } = limiterLibrary();
       const client = this.redis.client;
-      limiter = client
-        ? new RateLimiterRedis({ ...options, storeClient: client, insuranceLimiter: memory, rejectIfRedisNotReady: true })
-        : memory;
+      if (client) {
+        const memory = new RateLimiterMemory(options);
+        limiter = new RateLimiterRedis({ ...options, storeClient: client, insuranceLimiter: memory, rejectIfRedisNotReady: true });
+      } else if (process.env[SHARED_STATE_ENV] === 'ipc') {
+        // The primary keeps one limiter per keyPrefix (with the first options it was sent): the budget is in it.
+        limiter = new RateLimiterCluster({ ...options, keyPrefix: `${options.keyPrefix}:${points}`, timeoutMs: CLUSTER_TIMEOUT_MS });
+      } else {
+        limiter = new RateLimiterMemory(options);
+      }
       this.limiters.set(id, limiter);
     }
     return limiter;
