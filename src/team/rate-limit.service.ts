@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { ClientKey } from '../auth/client-key.service';
 import { SHARED_STATE_ENV } from '../cluster/ipc-channel';
+import type { ClientKey } from '../common/client-key';
 import { OpenAIError } from '../common/openai-error';
 import { RedisConnectionService } from './redis-connection.service';
 
