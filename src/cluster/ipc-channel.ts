@@ -2,16 +2,18 @@ import type { Cluster, Worker } from 'node:cluster';
 
 // One request/response channel between cluster workers and the primary, over the IPC pipe Node's cluster
 // already opens for each worker. The primary keeps the state every worker must agree on (stored responses,
-// usage, the dashboard's traffic) when there is no Redis; workers ask it. Messages are tagged so they do not
-// mix with rate-limiter-flexible's and prom-client's own messages on the same pipe.
+// usage, rate limits, the dashboard's traffic) when there is no Redis; workers ask it. The primary can also
+// ask every worker at once (their metrics, their open requests). Messages are tagged so they do not mix
+// with rate-limiter-flexible's and Node's own messages on the same pipe.
 
-const TAG = 'llmrouter:ipc';
+const CALL = 'llmrouter:ipc';
+const REPLY = 'llmrouter:ipc-reply';
 /** Set by the primary in each worker's environment: the primary answers on this channel. */
 export const SHARED_STATE_ENV = 'LLMROUTER_SHARED_STATE';
 const CALL_TIMEOUT_MS = 5_000;
 
-interface IpcRequest {
-  tag: typeof TAG;
+interface IpcCall {
+  tag: typeof CALL;
   /** 0 for a message that wants no answer. */
   id: number;
   method: string;
@@ -19,7 +21,7 @@ interface IpcRequest {
 }
 
 interface IpcReply {
-  tag: typeof TAG;
+  tag: typeof REPLY;
   id: number;
   value?: unknown;
   error?: string;
@@ -27,78 +29,54 @@ interface IpcReply {
 
 export type IpcHandler = (...args: any[]) => unknown;
 
-function isTagged(msg: unknown): msg is { tag: string } {
-  return typeof msg === 'object' && msg !== null && (msg as { tag?: unknown }).tag === TAG;
+interface Port {
+  send(msg: unknown, handle: undefined, options: object, callback: (err: Error | null) => void): boolean;
 }
 
-/** The primary's side: runs the handler a worker names and sends the result back to that worker. */
-export class IpcServer {
-  private readonly handlers = new Map<string, IpcHandler>();
+function tagOf(msg: unknown): unknown {
+  return typeof msg === 'object' && msg !== null ? (msg as { tag?: unknown }).tag : undefined;
+}
 
-  constructor(cluster: Pick<Cluster, 'on'>) {
-    cluster.on('message', (worker: Worker, msg: unknown) => {
-      if (isTagged(msg)) void this.answer(worker, msg as IpcRequest);
+/** Runs the handler a call names and sends its result (or its error) back, when the call wants one. */
+async function answer(handlers: Map<string, IpcHandler>, call: IpcCall, port: Port, connected: () => boolean): Promise<void> {
+  let reply: IpcReply;
+  try {
+    const handler = handlers.get(call.method);
+    if (!handler) throw new Error(`no handler for ${call.method}`);
+    reply = { tag: REPLY, id: call.id, value: await handler(...(Array.isArray(call.args) ? call.args : [])) };
+  } catch (err) {
+    reply = { tag: REPLY, id: call.id, error: err instanceof Error ? err.message : String(err) };
+  }
+  if (call.id !== 0 && connected()) post(port, reply, () => undefined);
+}
+
+// With a callback, a closed channel (a process shutting down) is reported there instead of as an 'error'
+// event on the process, which nothing would catch.
+function post(port: Port, msg: IpcCall | IpcReply, failed: (err: Error) => void): void {
+  try {
+    port.send(msg, undefined, {}, (err) => {
+      if (err) failed(err);
     });
-  }
-
-  handle(method: string, handler: IpcHandler): void {
-    this.handlers.set(method, handler);
-  }
-
-  private async answer(worker: Pick<Worker, 'send' | 'isConnected'>, msg: IpcRequest): Promise<void> {
-    const handler = this.handlers.get(msg.method);
-    let reply: IpcReply;
-    try {
-      if (!handler) throw new Error(`no handler for ${msg.method}`);
-      reply = { tag: TAG, id: msg.id, value: await handler(...(Array.isArray(msg.args) ? msg.args : [])) };
-    } catch (err) {
-      reply = { tag: TAG, id: msg.id, error: err instanceof Error ? err.message : String(err) };
-    }
-    // A message without an id wants no answer; a worker that has gone cannot take one.
-    if (msg.id !== 0 && worker.isConnected()) worker.send(reply as never, undefined, {}, () => undefined);
+  } catch (err) {
+    failed(err as Error);
   }
 }
 
-/** A worker's side: calls the primary and waits (bounded) for its answer. */
-export class IpcClient {
-  private static instance: IpcClient | undefined;
+/** Calls waiting for their reply, each bounded in time. */
+class PendingCalls {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
 
-  private constructor(private readonly port: Pick<NodeJS.Process, 'send' | 'on'>) {
-    port.on('message', (msg: unknown) => {
-      if (!isTagged(msg)) return;
-      const reply = msg as IpcReply;
-      const call = this.pending.get(reply.id);
-      if (!call) return;
-      this.pending.delete(reply.id);
-      clearTimeout(call.timer);
-      if (reply.error !== undefined) call.reject(new Error(`primary: ${reply.error}`));
-      else call.resolve(reply.value);
-    });
-  }
-
-  /** The channel when this process is a worker whose primary keeps the shared state; undefined otherwise. */
-  static get(): IpcClient | undefined {
-    if (process.env[SHARED_STATE_ENV] !== 'ipc' || typeof process.send !== 'function') return undefined;
-    return (IpcClient.instance ??= new IpcClient(process));
-  }
-
-  /** For tests: a channel over any port (an EventEmitter with send). */
-  static over(port: Pick<NodeJS.Process, 'send' | 'on'>): IpcClient {
-    return new IpcClient(port);
-  }
-
-  call<T>(method: string, ...args: unknown[]): Promise<T> {
+  start<T>(method: string, timeoutMs: number, send: (id: number, failed: (err: Error) => void) => void): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`primary did not answer ${method} within ${CALL_TIMEOUT_MS} ms`));
-      }, CALL_TIMEOUT_MS);
+        reject(new Error(`no answer to ${method} within ${timeoutMs} ms`));
+      }, timeoutMs);
       timer.unref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      this.post({ tag: TAG, id, method, args }, (err) => {
+      send(id, (err) => {
         this.pending.delete(id);
         clearTimeout(timer);
         reject(err);
@@ -106,20 +84,90 @@ export class IpcClient {
     });
   }
 
-  /** Fire and forget (counters): the pipe keeps the order of one worker's messages. */
-  send(method: string, ...args: unknown[]): void {
-    this.post({ tag: TAG, id: 0, method, args }, () => undefined);
+  settle(reply: IpcReply): void {
+    const call = this.pending.get(reply.id);
+    if (!call) return;
+    this.pending.delete(reply.id);
+    clearTimeout(call.timer);
+    if (reply.error !== undefined) call.reject(new Error(reply.error));
+    else call.resolve(reply.value);
+  }
+}
+
+/** The primary's side: answers what workers ask, and asks every worker. */
+export class IpcServer {
+  private readonly handlers = new Map<string, IpcHandler>();
+  private readonly calls = new Map<Worker, PendingCalls>();
+  /** Workers that are listening: their providers exist, so they answer. */
+  private readonly listening = new Set<Worker>();
+
+  constructor(cluster: Pick<Cluster, 'on'>) {
+    cluster.on('message', (worker: Worker, msg: unknown) => {
+      const tag = tagOf(msg);
+      if (tag === CALL) void answer(this.handlers, msg as IpcCall, worker as unknown as Port, () => worker.isConnected());
+      else if (tag === REPLY) this.calls.get(worker)?.settle(msg as IpcReply);
+    });
+    cluster.on('listening', (worker: Worker) => this.listening.add(worker));
+    cluster.on('exit', (worker: Worker) => {
+      this.listening.delete(worker);
+      this.calls.delete(worker);
+    });
   }
 
-  // With a callback, a closed channel (the worker shutting down) is reported there instead of as an
-  // 'error' event on process, which nothing would catch.
-  private post(msg: IpcRequest, failed: (err: Error) => void): void {
-    try {
-      this.port.send!(msg, undefined, {}, (err: Error | null) => {
-        if (err) failed(err);
-      });
-    } catch (err) {
-      failed(err as Error);
-    }
+  handle(method: string, handler: IpcHandler): void {
+    this.handlers.set(method, handler);
+  }
+
+  /** What each listening worker answers to `method`; a worker that fails or is slow is left out. */
+  async askWorkers<T>(method: string, timeoutMs: number, ...args: unknown[]): Promise<T[]> {
+    const workers = [...this.listening].filter((w) => w.isConnected());
+    const answers = await Promise.allSettled(
+      workers.map((worker) => {
+        let calls = this.calls.get(worker);
+        if (!calls) this.calls.set(worker, (calls = new PendingCalls()));
+        return calls.start<T>(method, timeoutMs, (id, failed) => post(worker as unknown as Port, { tag: CALL, id, method, args }, failed));
+      }),
+    );
+    return answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+  }
+}
+
+/** A worker's side: calls the primary and waits (bounded) for its answer; answers what the primary asks. */
+export class IpcClient {
+  private static instance: IpcClient | undefined;
+  private readonly calls = new PendingCalls();
+  private readonly handlers = new Map<string, IpcHandler>();
+
+  private constructor(private readonly port: Port & Pick<NodeJS.Process, 'on'>) {
+    port.on('message', (msg: unknown) => {
+      const tag = tagOf(msg);
+      if (tag === REPLY) this.calls.settle(msg as IpcReply);
+      else if (tag === CALL) void answer(this.handlers, msg as IpcCall, port, () => true);
+    });
+  }
+
+  /** The channel when this process is a worker whose primary keeps the shared state; undefined otherwise. */
+  static get(): IpcClient | undefined {
+    if (process.env[SHARED_STATE_ENV] !== 'ipc' || typeof process.send !== 'function') return undefined;
+    return (IpcClient.instance ??= new IpcClient(process as unknown as Port & NodeJS.Process));
+  }
+
+  /** For tests: a channel over any port (an EventEmitter with send). */
+  static over(port: Pick<NodeJS.Process, 'send' | 'on'>): IpcClient {
+    return new IpcClient(port as unknown as Port & NodeJS.Process);
+  }
+
+  call<T>(method: string, ...args: unknown[]): Promise<T> {
+    return this.calls.start<T>(method, CALL_TIMEOUT_MS, (id, failed) => post(this.port, { tag: CALL, id, method, args }, failed));
+  }
+
+  /** Fire and forget (counters): the pipe keeps the order of one worker's messages. */
+  send(method: string, ...args: unknown[]): void {
+    post(this.port, { tag: CALL, id: 0, method, args }, () => undefined);
+  }
+
+  /** What this worker answers when the primary asks every worker for `method`. */
+  answer(method: string, handler: IpcHandler): void {
+    this.handlers.set(method, handler);
   }
 }

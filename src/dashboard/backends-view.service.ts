@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CircuitBreakerService } from '../backends/circuit-breaker.service';
+import { IpcClient } from '../cluster/ipc-channel';
 import { RequestEventsService } from '../common/request-events.service';
 import { RouterConfigService } from '../config/router-config.service';
 import { BackendProbeService } from '../health/backend-probe.service';
@@ -29,21 +30,26 @@ export interface BackendView {
 
 @Injectable()
 export class BackendsViewService {
+  private readonly ipc = IpcClient.get();
+
   constructor(
     private readonly configService: RouterConfigService,
     private readonly probes: BackendProbeService,
     private readonly breaker: CircuitBreakerService,
     private readonly events: RequestEventsService,
     private readonly traffic: TrafficRecorderService,
-  ) {}
+  ) {
+    // With workers, each one's open requests are asked for by the primary and added up (ipc-traffic.ts).
+    this.ipc?.answer('traffic.inFlight', () => [...this.inFlightByBackend()]);
+  }
 
   async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; data: BackendView[] }> {
     const config = this.configService.current;
-    const [states, traffic] = await Promise.all([
+    const [states, traffic, inFlight] = await Promise.all([
       Promise.all(config.backends.map((b) => this.probes.state(b))),
       this.traffic.backends(config.backends.map((b) => b.name), ERROR_RATE_MINUTES, now),
+      this.ipc ? this.ipc.call<Array<[string, number]>>('traffic.inFlight').then((counts) => new Map(counts)) : this.inFlightByBackend(),
     ]);
-    const inFlight = this.inFlightByBackend();
     const data = config.backends.map((b, i): BackendView => {
       const points = traffic[i]?.points ?? [];
       const totals = traffic[i]?.totals ?? { requests: 0, errors: 0 };

@@ -1,6 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
-import type { IpcServer } from '../cluster/ipc-channel';
 import { IpcClient } from '../cluster/ipc-channel';
 import type { RouterRequest } from '../common/proxy-context';
 import { finalStatus, RequestEventsService } from '../common/request-events.service';
@@ -93,15 +92,6 @@ export class TrafficRecorderService implements OnModuleInit {
     if (this.ipc) this.ipc.send('traffic.add', line, attempts, now);
     else this.log.add(line, attempts, now);
   }
-}
-
-/** The primary's side: one log for every worker. */
-export function serveTraffic(server: IpcServer): TrafficLog {
-  const log = new TrafficLog();
-  server.handle('traffic.add', (line: RequestLine, attempts: Array<[string, EndedAttempt]>, now: number) => log.add(line, attempts, now));
-  server.handle('traffic.lines', (filter: LineFilter) => log.lines(filter));
-  server.handle('traffic.backends', (backends: string[], totalMinutes: number, now: number) => log.backends(backends, totalMinutes, now));
-  return log;
 }
 
 function round(ms: number): number {

@@ -119,7 +119,7 @@ export class MetricsService implements OnModuleInit {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'llmrouter_' });
-    if (this.ipc) offerToPrimary(this.registry);
+    if (this.ipc) offerToPrimary(this.ipc, this.registry);
   }
 
   onModuleInit(): void {
