@@ -65,22 +65,23 @@ describe('UsageCounters: bounded rows', () => {
   const t0 = Date.UTC(2025, 0, 1, 12, 30, 0);
   const used = { prompt: 1, completion: 1, total: 2 };
 
-  it('counts names no backend served under one row, and keeps the requests', () => {
+  it('counts a million names no backend served under one row, and keeps the requests', () => {
     const counters = new UsageCounters();
-    for (let i = 0; i < 20_000; i++) counters.add('alice', `made-up-${i}`, { prompt: 0, completion: 0, total: 0 }, t0, false);
+    for (let i = 0; i < 1_000_000; i++) counters.add('alice', `made-up-${i}`, { prompt: 0, completion: 0, total: 0 }, t0, false);
     const rows = counters.rows('day', t0);
-    expect(rows).toEqual([{ key: 'alice', model: OTHER_MODEL, requests: 20_000, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }]);
+    expect(rows).toEqual([{ key: 'alice', model: OTHER_MODEL, requests: 1_000_000, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }]);
     expect(JSON.stringify(rows).length).toBeLessThan(200);
   });
 
-  it('caps the model rows of a key and counts the rest under other, leaving other keys their own rows', () => {
+  it('caps the model rows of a key over a million served names and counts the rest under other, leaving other keys their own rows', () => {
     const counters = new UsageCounters();
-    for (let i = 0; i < MAX_MODELS_PER_KEY + 50; i++) counters.add('alice', `ollama/m${i}`, used, t0, true);
+    const names = 1_000_000;
+    for (let i = 0; i < names; i++) counters.add('alice', `ollama/m${i}`, used, t0, true);
     counters.add('bob', 'ollama/m0', used, t0, true);
     const alice = counters.rows('day', t0).filter((r) => r.key === 'alice');
     expect(alice).toHaveLength(MAX_MODELS_PER_KEY + 1);
-    expect(alice.find((r) => r.model === OTHER_MODEL)).toMatchObject({ requests: 50, total_tokens: 100 });
-    expect(alice.reduce((n, r) => n + r.requests, 0)).toBe(MAX_MODELS_PER_KEY + 50);
+    expect(alice.find((r) => r.model === OTHER_MODEL)).toMatchObject({ requests: names - MAX_MODELS_PER_KEY, total_tokens: 2 * (names - MAX_MODELS_PER_KEY) });
+    expect(alice.reduce((n, r) => n + r.requests, 0)).toBe(names);
     expect(counters.rows('day', t0).filter((r) => r.key === 'bob')).toEqual([{ key: 'bob', model: 'ollama/m0', requests: 1, prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }]);
   });
 
