@@ -12,7 +12,9 @@ function fakeCluster() {
   const connect = (opts: { closed?: boolean } = {}) => {
     const proc = new EventEmitter() as EventEmitter & { send: unknown };
     const worker = new EventEmitter() as EventEmitter & { send: unknown; isConnected(): boolean };
+    let writes = 0;
     const pipe = (to: (msg: unknown) => void) => (msg: unknown, _h: unknown, _o: unknown, cb: (err: Error | null) => void) => {
+      writes++;
       if (opts.closed) {
         setImmediate(() => cb(new Error('channel closed')));
         return false;
@@ -28,7 +30,7 @@ function fakeCluster() {
     worker.send = pipe((msg) => proc.emit('message', msg));
     worker.isConnected = () => !opts.closed;
     const client = IpcClient.over(proc as never);
-    return { client, worker: worker as unknown as Worker, listen: () => cluster.emit('listening', worker, {}), exit: () => cluster.emit('exit', worker, 0, null) };
+    return { client, writes: () => writes, worker: worker as unknown as Worker, listen: () => cluster.emit('listening', worker, {}), exit: () => cluster.emit('exit', worker, 0, null) };
   };
   return { server, connect };
 }
@@ -49,7 +51,7 @@ describe('IPC channel between workers and the primary', () => {
     await expect(a.client.call('unknown')).rejects.toThrow('no handler for unknown');
   });
 
-  it("keeps one worker's fire-and-forget messages in order ahead of its next call", async () => {
+  it("keeps one worker's fire-and-forget messages in order ahead of its next call, one pipe write per turn", async () => {
     const { server, connect } = fakeCluster();
     const seen: number[] = [];
     server.handle('push', (n: number) => seen.push(n));
@@ -57,6 +59,10 @@ describe('IPC channel between workers and the primary', () => {
     const w = connect();
     for (let i = 0; i < 100; i++) w.client.send('push', i);
     await expect(w.client.call('read')).resolves.toEqual(Array.from({ length: 100 }, (_, i) => i));
+    for (let i = 100; i < 150; i++) w.client.send('push', i);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toHaveLength(150);
+    expect(w.writes()).toBe(4);
   });
 
   it('rejects at once when the channel is closed, instead of an uncaught error event', async () => {

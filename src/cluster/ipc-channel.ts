@@ -11,6 +11,8 @@ const REPLY = 'llmrouter:ipc-reply';
 /** Set by the primary in each worker's environment: the primary answers on this channel. */
 export const SHARED_STATE_ENV = 'LLMROUTER_SHARED_STATE';
 const CALL_TIMEOUT_MS = 5_000;
+/** Fire-and-forget messages of one event-loop turn travel as one: args are [method, args] pairs. */
+const BATCH = 'llmrouter:batch';
 
 interface IpcCall {
   tag: typeof CALL;
@@ -39,6 +41,10 @@ function tagOf(msg: unknown): unknown {
 
 /** Runs the handler a call names and sends its result (or its error) back, when the call wants one. */
 async function answer(handlers: Map<string, IpcHandler>, call: IpcCall, port: Port, connected: () => boolean): Promise<void> {
+  if (call.method === BATCH && call.id === 0 && Array.isArray(call.args)) {
+    for (const [method, args] of call.args as Array<[string, unknown[]]>) void answer(handlers, { tag: CALL, id: 0, method, args }, port, connected);
+    return;
+  }
   let reply: IpcReply;
   try {
     const handler = handlers.get(call.method);
@@ -137,6 +143,7 @@ export class IpcClient {
   private static instance: IpcClient | undefined;
   private readonly calls = new PendingCalls();
   private readonly handlers = new Map<string, IpcHandler>();
+  private queued: Array<[string, unknown[]]> = [];
 
   private constructor(private readonly port: Port & Pick<NodeJS.Process, 'on'>) {
     port.on('message', (msg: unknown) => {
@@ -158,12 +165,24 @@ export class IpcClient {
   }
 
   call<T>(method: string, ...args: unknown[]): Promise<T> {
+    // What this worker sent before reaches the primary first.
+    this.flush();
     return this.calls.start<T>(method, CALL_TIMEOUT_MS, (id, failed) => post(this.port, { tag: CALL, id, method, args }, failed));
   }
 
-  /** Fire and forget (counters): the pipe keeps the order of one worker's messages. */
+  /**
+   * Fire and forget (counters), sent with the others of this event-loop turn as one message: the request
+   * path pays for one pipe write per turn, not one per counter. The pipe keeps the order.
+   */
   send(method: string, ...args: unknown[]): void {
-    post(this.port, { tag: CALL, id: 0, method, args }, () => undefined);
+    if (this.queued.push([method, args]) === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    if (this.queued.length === 0) return;
+    const batch = this.queued;
+    this.queued = [];
+    post(this.port, { tag: CALL, id: 0, method: BATCH, args: batch }, () => undefined);
   }
 
   /** What this worker answers when the primary asks every worker for `method`. */
