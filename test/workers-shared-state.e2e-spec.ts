@@ -5,7 +5,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { FakeUpstream } from './fake-upstream';
 import { spawnRouter, waitFor, type SpawnedRouter } from './ops-spawn';
 import { backend } from './router-harness';
-import { scriptChat } from './responses-upstream';
+import { scriptChat, USAGE } from './responses-upstream';
 
 // `workers: 2` without Redis, as a team runs it on one machine: two worker processes behind one port,
 // each request on a fresh connection (so the primary hands connections to the workers in turn). The
@@ -15,7 +15,10 @@ jest.setTimeout(120_000);
 
 const ROUTER_KEY = 'rsk_workers_router_key_0123456789';
 const ALICE = 'rsk_workers_alice_0123456789abcd';
+const BOB = 'rsk_workers_bob_0123456789abcdefg';
 const LIMIT = 3;
+/** Each answer of the fake backend uses USAGE.total_tokens (29): two answers spend this budget. */
+const TOKENS = 50;
 const hex = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
 /** No keep-alive: each request opens its own connection, so consecutive requests reach both workers. */
@@ -46,7 +49,10 @@ describe('workers: 2 without Redis behave as one process', () => {
       {
         backends: [backend('ollama', up.url, { default: true })],
         workers: 2,
-        api_keys: [{ name: 'alice', key_sha256: hex(ALICE), rate_limit: { requests_per_minute: LIMIT } }],
+        api_keys: [
+          { name: 'alice', key_sha256: hex(ALICE), rate_limit: { requests_per_minute: LIMIT } },
+          { name: 'bob', key_sha256: hex(BOB), rate_limit: { tokens_per_minute: TOKENS } },
+        ],
       },
       { LLMROUTER_API_KEY: ROUTER_KEY },
     );
@@ -91,6 +97,24 @@ describe('workers: 2 without Redis behave as one process', () => {
       statuses.push((await call(`${router.url}/v1/chat/completions`, { key: ALICE, body: { model: 'ollama/m', messages: [{ role: 'user', content: 'hi' }] } })).status);
     }
     expect(statuses).toEqual([...Array(LIMIT).fill(200), ...Array(LIMIT * 2).fill(429)]);
+  });
+
+  it("charges a key's tokens_per_minute once, whichever worker served the request, and refuses on every worker once spent", async () => {
+    const ask = () => call(`${router.url}/v1/chat/completions`, { key: BOB, body: { model: 'ollama/m', messages: [{ role: 'user', content: 'hi' }] } });
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(200);
+    // Charged when each answer ends: wait until the budget shows both, as read through either worker.
+    const used = async () => {
+      const view = (await (await call(`${router.url}/ui/api/usage`, { key: BOB })).json()) as { keys: Array<{ limits: Array<{ kind: string; used: number }> }> };
+      return view.keys[0].limits.find((l) => l.kind === 'tokens_per_minute')!.used;
+    };
+    expect(await waitFor(async () => (await used()) === 2 * USAGE.total_tokens, 5_000)).toBe(true);
+    const seen: number[] = [];
+    for (let i = 0; i < 4; i++) seen.push(await used());
+    expect(seen).toEqual(Array(4).fill(2 * USAGE.total_tokens));
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await ask()).status);
+    expect(statuses).toEqual([429, 429, 429, 429]);
   });
 
   it('answers /metrics, /v1/usage and the dashboard with every worker\'s requests, counted once', async () => {
