@@ -98,4 +98,33 @@ describe('pumpAnswer, plain relay', () => {
     expect((await done).clientGone).toBe(true);
     expect(body.destroyed).toBe(true);
   });
+
+  it('reads the upstream no faster than the client takes it, and loses nothing when the client catches up', async () => {
+    const body = new PassThrough({ highWaterMark: 1 << 20 });
+    const received: string[] = [];
+    const pending: Array<() => void> = [];
+    const stuck = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, done) {
+        received.push(chunk.toString());
+        pending.push(done);
+      },
+    });
+    const done = pumpAnswer(body, stuck as unknown as Response, { stage: sse(), tailBytes: 0 });
+    const event = `data: {"t":"${'x'.repeat(1000)}"}\n\n`;
+    for (let i = 0; i < 200; i++) {
+      body.write(event);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // The client took one write and never finished it: most of what the backend sent is still unread.
+    expect(body.readableLength).toBeGreaterThan(100 * event.length);
+    body.end();
+    while (pending.length > 0 || !stuck.writableFinished) {
+      pending.splice(0).forEach((next) => next());
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const result = await done;
+    expect(received.join('')).toBe(event.repeat(200));
+    expect(result.bytes).toBe(200 * event.length);
+  });
 });
