@@ -157,7 +157,7 @@ export class BackendClientService {
   /** The body one target receives: the client's body with its model (bridged: converted to chat) and the backend's rewrites. */
   upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
     let body: JsonObject = { ...ctx.body, model: target.model };
-    if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
+    if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body, target.backend);
     return rewriteForTarget(body, target.backend, ctx.targetRewrites);
   }
 

@@ -46,6 +46,8 @@ export class BackendConfig extends BackendOptions {
   @IsOptional() @IsArray() @IsString({ each: true }) unsupported_params?: string[];
   @IsOptional() @IsArray() @IsString({ each: true }) unsupported_message_params?: string[];
   @IsOptional() @IsArray() @IsIn(ENDPOINTS as unknown as string[], { each: true }) endpoints?: Endpoint[];
+  /** The backend takes chat `reasoning_effort`: only then do the bridges turn a client's effort into it. */
+  @IsOptional() @IsBoolean() reasoning_effort?: boolean;
 }
 
 export class RateLimitConfig {
@@ -110,7 +112,7 @@ export const KNOWN_TOP_LEVEL_KEYS = [
 export const KNOWN_BACKEND_OPTION_KEYS = Object.keys(BACKEND_OPTION_DEFAULTS);
 export const KNOWN_BACKEND_KEYS = [
   'name', 'base_url', 'prefix', 'default', 'require_api_key', 'key_env_var', 'role_rewrites',
-  'unsupported_params', 'unsupported_message_params', 'endpoints', ...KNOWN_BACKEND_OPTION_KEYS,
+  'unsupported_params', 'unsupported_message_params', 'endpoints', 'reasoning_effort', ...KNOWN_BACKEND_OPTION_KEYS,
 ];
 export const KNOWN_RESPONSES_STORE_KEYS = ['ttl_seconds', 'max_bytes'];
 export const RESPONSES_STORE_DEFAULTS = { ttl_seconds: 86_400, max_bytes: 64 * 1024 * 1024 };
