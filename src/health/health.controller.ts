@@ -20,6 +20,13 @@ export class HealthController {
     return this.health.check([]);
   }
 
+  /** Claude Code's connectivity check (HEAD /api/hello): the router is there. */
+  @Public()
+  @Get('api/hello')
+  hello(): { status: string } {
+    return { status: 'ok' };
+  }
+
   /** Config loaded and the default backend answering; every backend's state is in the body. */
   @Public()
   @Get('health/ready')
