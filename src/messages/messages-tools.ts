@@ -1,6 +1,6 @@
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 
 // Anthropic tools -> chat tools. Claude Code declares some tools with `defer_loading: true` and loads
 // them with its client-side ToolSearch, whose result holds `tool_reference` blocks naming them: a chat

@@ -1,6 +1,6 @@
 import type { JsonObject } from '../common/proxy-context';
 import { toChatTool } from '../transform/chat-compat';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 
 // The tools a Responses client declares, as a chat backend sees them and as their calls come back.
 // A chat backend knows only flat function tools: Codex's `namespace` tools (groups of function tools)

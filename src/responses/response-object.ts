@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject, textOf } from '../transform/request-transforms';
+import { isObject, textOf } from '../common/json';
 import { clientCallItem, type ClientTools } from './client-tools';
 
 export { customInput } from './client-tools';
