@@ -1,0 +1,142 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { agentSandbox, runAgent, type AgentSandbox } from './agents-env';
+import {
+  AGENT_KEY, AGENT_TIMEOUT_MS, MARKER_COMMAND, NOT_CHAT_FIELDS, PLAIN_ANSWER,
+  expectPlainFunctionTools, mainTurns, startAgentBackend, type AgentBackend,
+} from './agents-backend';
+
+// The real Codex CLI 0.171.0 (test/agents) set up as the README says, against the built router and a
+// chat-only fake Ollama: a plain answer, an exec_command round trip and an apply_patch edit.
+
+const MODEL = 'ollama/qwen3-coder';
+const INSTRUCTIONS = 'You are a coding agent. Edit files with the apply_patch tool.';
+const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+hello from the router\n*** End Patch\n';
+
+/** The README's config.toml; retries off so a failure ends the run at once. */
+function codexConfig(routerUrl: string, extra = ''): string {
+  return `model = "${MODEL}"
+model_provider = "llmrouter"
+web_search = "disabled"
+${extra}
+[model_providers.llmrouter]
+name = "LLM-router"
+base_url = "${routerUrl}/v1"
+env_key = "LLMROUTER_API_KEY"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+`;
+}
+
+/** The README's model catalog entry that gives a router model name Codex's apply_patch tool. */
+function catalog(): unknown {
+  return {
+    models: [
+      {
+        slug: MODEL,
+        display_name: MODEL,
+        base_instructions: INSTRUCTIONS,
+        apply_patch_tool_type: 'freeform',
+        shell_type: 'shell_command',
+        default_reasoning_level: 'medium',
+        supported_reasoning_levels: [{ effort: 'low', description: 'low' }, { effort: 'medium', description: 'medium' }, { effort: 'high', description: 'high' }],
+        visibility: 'list',
+        supported_in_api: true,
+        priority: 1,
+        support_verbosity: false,
+        truncation_policy: { mode: 'tokens', limit: 10000 },
+        experimental_supported_tools: [],
+      },
+    ],
+  };
+}
+
+describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
+  jest.setTimeout(AGENT_TIMEOUT_MS + 30_000);
+  let backend: AgentBackend;
+  let box: AgentSandbox;
+
+  beforeAll(async () => {
+    backend = await startAgentBackend({
+      'RUN-IT': { name: 'exec_command', arguments: { cmd: MARKER_COMMAND } },
+      'PATCH-IT': { name: 'apply_patch', arguments: { input: PATCH } },
+    });
+  });
+  afterAll(async () => {
+    await backend?.close();
+  });
+  beforeEach(async () => {
+    backend.reset();
+    box = await agentSandbox({ LLMROUTER_API_KEY: AGENT_KEY });
+  });
+  afterEach(() => box?.cleanup());
+
+  const codex = (prompt: string, config: string, args: string[] = []) => {
+    writeFileSync(join(box.env.CODEX_HOME, 'config.toml'), config);
+    return runAgent('codex', ['exec', '--skip-git-repo-check', '-C', box.work, ...args, prompt], { env: box.env, cwd: box.work, timeoutMs: AGENT_TIMEOUT_MS });
+  };
+
+  it('prints the plain answer; the backend gets a chat body with Codex-only fields left out and every tool a plain function', async () => {
+    const run = await codex('PLAIN: say hello', codexConfig(backend.router.url));
+    expect(run).toMatchObject({ code: 0, timedOut: false });
+    expect(run.stdout.trim()).toBe(PLAIN_ANSWER);
+
+    const [sent] = mainTurns(backend.sent(), 'PLAIN');
+    expect(sent.path).toBe('/v1/chat/completions');
+    expect(sent.body).toMatchObject({ model: 'qwen3-coder', stream: true, tool_choice: 'auto' });
+    for (const key of [...NOT_CHAT_FIELDS, 'reasoning_effort']) expect(Object.keys(sent.body)).not.toContain(key);
+    expect(sent.rawBody).not.toContain('client_metadata');
+    expectPlainFunctionTools(sent.body);
+    const names = sent.body.tools.map((t: any) => t.function.name);
+    expect(names).toContain('exec_command');
+    // Codex's multi_agent_v1 namespace arrives as its function tools, flattened under the namespace's name.
+    expect(names.filter((n: string) => n.startsWith('multi_agent_v1__')).length).toBeGreaterThan(0);
+    expect(sent.body.messages.map((m: any) => m.role)).not.toContain('developer');
+    expect(backend.routerLog('/v1/responses').map((l) => l.status)).toEqual([200]);
+  });
+
+  it('runs exec_command for the model and sends the command output back (a tool round trip)', async () => {
+    const run = await codex('RUN-IT: print the marker', codexConfig(backend.router.url));
+    expect(run).toMatchObject({ code: 0, timedOut: false });
+    // MARKER-42 exists only in the shell's output: the call reached Codex, ran, and its output came back.
+    expect(run.stdout).toContain('Tool said:');
+    expect(run.stdout).toContain('MARKER-42');
+
+    const turns = mainTurns(backend.sent(), 'RUN-IT');
+    expect(turns).toHaveLength(2);
+    const history = turns[1].body.messages;
+    const call = history.find((m: any) => m.role === 'assistant' && m.tool_calls)?.tool_calls[0];
+    expect(call).toMatchObject({ id: 'call_RUN-IT', type: 'function', function: { name: 'exec_command' } });
+    expect(JSON.parse(call.function.arguments)).toEqual({ cmd: MARKER_COMMAND });
+    const result = history[history.length - 1];
+    expect(result).toMatchObject({ role: 'tool', tool_call_id: 'call_RUN-IT' });
+    expect(result.content).toContain('MARKER-42');
+  });
+
+  it('with the README model catalog, gets apply_patch for a router model name and applies the patch the model wrote', async () => {
+    const catalogPath = join(box.root, 'router-models.json');
+    writeFileSync(catalogPath, JSON.stringify(catalog()));
+    const run = await codex('PATCH-IT: create hello.txt', codexConfig(backend.router.url, `model_catalog_json = "${catalogPath}"`), ['--sandbox', 'workspace-write']);
+    expect(run).toMatchObject({ code: 0, timedOut: false });
+    expect(existsSync(join(box.work, 'hello.txt'))).toBe(true);
+    expect(readFileSync(join(box.work, 'hello.txt'), 'utf8')).toBe('hello from the router\n');
+    expect(run.stdout).toContain('Tool said:');
+    expect(run.stdout).toContain('hello.txt');
+
+    const turns = mainTurns(backend.sent(), 'PATCH-IT');
+    expect(turns).toHaveLength(2);
+    const first = turns[0].body;
+    expect(first.messages[0]).toEqual({ role: 'system', content: INSTRUCTIONS });
+    // A reasoning model in Codex's catalog sends reasoning.effort; Ollama's config says it takes none.
+    expect(run.stderr).toContain('reasoning effort: medium');
+    expect(Object.keys(first)).not.toContain('reasoning_effort');
+    expectPlainFunctionTools(first);
+    const applyPatch = first.tools.find((t: any) => t.function.name === 'apply_patch').function;
+    expect(applyPatch.parameters).toMatchObject({ type: 'object', properties: { input: { type: 'string' } }, required: ['input'] });
+    const history = turns[1].body.messages;
+    const call = history.find((m: any) => m.role === 'assistant' && m.tool_calls)?.tool_calls[0];
+    expect(call.function).toEqual({ name: 'apply_patch', arguments: JSON.stringify({ input: PATCH }) });
+    expect(history[history.length - 1]).toMatchObject({ role: 'tool', tool_call_id: 'call_PATCH-IT' });
+  });
+});
