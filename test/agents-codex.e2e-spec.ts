@@ -117,7 +117,7 @@ describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
   it('with the README model catalog, gets apply_patch for a router model name and applies the patch the model wrote', async () => {
     const catalogPath = join(box.root, 'router-models.json');
     writeFileSync(catalogPath, JSON.stringify(catalog()));
-    const run = await codex('PATCH-IT: create hello.txt', codexConfig(backend.router.url, `model_catalog_json = "${catalogPath}"`), ['--sandbox', 'workspace-write']);
+    const run = await codex('PATCH-IT: create hello.txt', codexConfig(backend.router.url, `model_catalog_json = "${catalogPath}"\nmodel_reasoning_effort = "high"`), ['--sandbox', 'workspace-write']);
     expect(run).toMatchObject({ code: 0, timedOut: false });
     expect(existsSync(join(box.work, 'hello.txt'))).toBe(true);
     expect(readFileSync(join(box.work, 'hello.txt'), 'utf8')).toBe('hello from the router\n');
@@ -128,8 +128,9 @@ describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
     expect(turns).toHaveLength(2);
     const first = turns[0].body;
     expect(first.messages[0]).toEqual({ role: 'system', content: INSTRUCTIONS });
-    // A reasoning model in Codex's catalog sends reasoning.effort; Ollama's config says it takes none.
-    expect(run.stderr).toContain('reasoning effort: medium');
+    // Codex sends reasoning.effort; Ollama's config says it takes none. The model's streamed reasoning shows.
+    expect(run.stderr).toContain('reasoning effort: high');
+    expect(run.stderr).toContain('The user wants the tool.');
     expect(Object.keys(first)).not.toContain('reasoning_effort');
     expectPlainFunctionTools(first);
     const applyPatch = first.tools.find((t: any) => t.function.name === 'apply_patch').function;
