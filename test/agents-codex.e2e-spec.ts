@@ -10,7 +10,6 @@ import {
 // chat-only fake Ollama: a plain answer, an exec_command round trip and an apply_patch edit.
 
 const MODEL = 'ollama/qwen3-coder';
-const INSTRUCTIONS = 'You are a coding agent. Edit files with the apply_patch tool.';
 const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+hello from the router\n*** End Patch\n';
 
 /** The README's config.toml; retries off so a failure ends the run at once. */
@@ -29,27 +28,12 @@ stream_max_retries = 0
 `;
 }
 
-/** The README's model catalog entry that gives a router model name Codex's apply_patch tool. */
-function catalog(): unknown {
-  return {
-    models: [
-      {
-        slug: MODEL,
-        display_name: MODEL,
-        base_instructions: INSTRUCTIONS,
-        apply_patch_tool_type: 'freeform',
-        shell_type: 'shell_command',
-        default_reasoning_level: 'medium',
-        supported_reasoning_levels: [{ effort: 'low', description: 'low' }, { effort: 'medium', description: 'medium' }, { effort: 'high', description: 'high' }],
-        visibility: 'list',
-        supported_in_api: true,
-        priority: 1,
-        support_verbosity: false,
-        truncation_policy: { mode: 'tokens', limit: 10000 },
-        experimental_supported_tools: [],
-      },
-    ],
-  };
+/** The model catalog the README gives for `apply_patch` with a router model name, read from README.md. */
+function readmeCatalog(): { models: Array<{ slug: string; base_instructions: string }> } {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const block = /```json\n(\{ "models": [\s\S]*?)```/.exec(readme);
+  if (!block) throw new Error('README.md has no Codex model catalog block');
+  return JSON.parse(block[1]);
 }
 
 describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
@@ -116,7 +100,9 @@ describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
 
   it('with the README model catalog, gets apply_patch for a router model name and applies the patch the model wrote', async () => {
     const catalogPath = join(box.root, 'router-models.json');
-    writeFileSync(catalogPath, JSON.stringify(catalog()));
+    const catalog = readmeCatalog();
+    expect(catalog.models[0].slug).toBe(MODEL);
+    writeFileSync(catalogPath, JSON.stringify(catalog));
     const run = await codex('PATCH-IT: create hello.txt', codexConfig(backend.router.url, `model_catalog_json = "${catalogPath}"\nmodel_reasoning_effort = "high"`), ['--sandbox', 'workspace-write']);
     expect(run).toMatchObject({ code: 0, timedOut: false });
     expect(existsSync(join(box.work, 'hello.txt'))).toBe(true);
@@ -127,7 +113,7 @@ describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
     const turns = mainTurns(backend.sent(), 'PATCH-IT');
     expect(turns).toHaveLength(2);
     const first = turns[0].body;
-    expect(first.messages[0]).toEqual({ role: 'system', content: INSTRUCTIONS });
+    expect(first.messages[0]).toEqual({ role: 'system', content: catalog.models[0].base_instructions });
     // Codex sends reasoning.effort; Ollama's config says it takes none. The model's streamed reasoning shows.
     expect(run.stderr).toContain('reasoning effort: high');
     expect(run.stderr).toContain('The user wants the tool.');
