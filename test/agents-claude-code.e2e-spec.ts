@@ -21,6 +21,7 @@ describe('Claude Code 2.1.332 through the router to a chat-only backend', () => 
     backend = await startAgentBackend({
       'BASH-IT': { name: 'Bash', arguments: { command: MARKER_COMMAND, description: 'Print the marker' } },
       'READ-IT': { name: 'Read', arguments: { file_path: 'notes.txt' } },
+      'SEARCH-IT': { name: 'ToolSearch', arguments: { query: 'select:NotebookEdit' } },
     });
   });
   afterAll(async () => {
@@ -91,5 +92,23 @@ describe('Claude Code 2.1.332 through the router to a chat-only backend', () => 
     expect(JSON.parse(call.function.arguments)).toMatchObject({ command: MARKER_COMMAND });
     expect(history[history.length - 1]).toMatchObject({ role: 'tool', tool_call_id: 'call_BASH-IT' });
     expect(history[history.length - 1].content).toContain('MARKER-42');
+  });
+
+  it('loads a deferred tool with ToolSearch: its definition reaches the model as text, and the tool is declared from then on', async () => {
+    const run = await claude('SEARCH-IT: find the notebook tool');
+    expect(run).toMatchObject({ code: 0, timedOut: false });
+    expect(run.stdout).toContain('Tool said:');
+
+    const turns = mainTurns(backend.sent(), 'SEARCH-IT');
+    expect(turns).toHaveLength(2);
+    const before = turns[0].body.tools.map((t: any) => t.function.name);
+    const after = turns[1].body.tools.map((t: any) => t.function.name);
+    expect(before).not.toContain('NotebookEdit');
+    expect(after).toContain('NotebookEdit');
+    expectPlainFunctionTools(turns[1].body);
+    const result = turns[1].body.messages[turns[1].body.messages.length - 1];
+    expect(result).toMatchObject({ role: 'tool', tool_call_id: 'call_SEARCH-IT' });
+    expect(result.content).toContain('NotebookEdit');
+    expect(run.stdout).toContain('NotebookEdit');
   });
 });
