@@ -45,6 +45,7 @@ describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
     backend = await startAgentBackend({
       'RUN-IT': { name: 'exec_command', arguments: { cmd: MARKER_COMMAND } },
       'PATCH-IT': { name: 'apply_patch', arguments: { input: PATCH } },
+      'SEARCH-IT': { name: 'tool_search', arguments: { query: 'spawn agent' } },
     });
   });
   afterAll(async () => {
@@ -125,5 +126,28 @@ describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
     const call = history.find((m: any) => m.role === 'assistant' && m.tool_calls)?.tool_calls[0];
     expect(call.function).toEqual({ name: 'apply_patch', arguments: JSON.stringify({ input: PATCH }) });
     expect(history[history.length - 1]).toMatchObject({ role: 'tool', tool_call_id: 'call_PATCH-IT' });
+  });
+
+  it('with supports_search_tool in its catalog, searches its deferred tools with tool_search and gets them declared', async () => {
+    const catalogPath = join(box.root, 'router-models.json');
+    const catalog = readmeCatalog();
+    writeFileSync(catalogPath, JSON.stringify({ models: [{ ...catalog.models[0], supports_search_tool: true }] }));
+    const run = await codex('SEARCH-IT: find the agent tools', codexConfig(backend.router.url, `model_catalog_json = "${catalogPath}"`));
+    expect(run).toMatchObject({ code: 0, timedOut: false });
+    expect(run.stdout).toContain('Tool said:');
+    expect(run.stdout).toContain('multi_agent_v1__spawn_agent');
+
+    const turns = mainTurns(backend.sent(), 'SEARCH-IT');
+    expect(turns).toHaveLength(2);
+    const names = (body: any) => body.tools.map((t: any) => t.function.name);
+    // Codex's client-executed tool_search is a function to the backend; its namespace waits to be found.
+    expect(names(turns[0].body)).toContain('tool_search');
+    expect(names(turns[0].body)).not.toContain('multi_agent_v1__spawn_agent');
+    expect(names(turns[1].body)).toContain('multi_agent_v1__spawn_agent');
+    expectPlainFunctionTools(turns[1].body);
+    const history = turns[1].body.messages;
+    expect(history[history.length - 2].tool_calls[0]).toMatchObject({ id: 'call_SEARCH-IT', function: { name: 'tool_search', arguments: JSON.stringify({ query: 'spawn agent' }) } });
+    expect(history[history.length - 1]).toMatchObject({ role: 'tool', tool_call_id: 'call_SEARCH-IT' });
+    expect(history[history.length - 1].content).toContain('multi_agent_v1__spawn_agent');
   });
 });
