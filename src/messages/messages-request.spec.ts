@@ -291,4 +291,23 @@ describe('messagesToChat: what Claude Code 2.1 sends', () => {
     );
     expect((chat.tools as any[]).map((t) => t.function.name)).toEqual(['ToolSearch', 'WebFetch']);
   });
+
+  it('gives a tool\'s definition once however often tool_reference names it (no amplification of a large schema)', () => {
+    const big = { ...webFetch, input_schema: { type: 'object', description: 'x'.repeat(100_000) } };
+    const references = Array.from({ length: 2_000 }, () => ({ type: 'tool_reference', tool_name: 'WebFetch' }));
+    const chat = messagesToChat({
+      ...base,
+      tools: [toolSearch, big],
+      messages: [
+        { role: 'user', content: 'fetch it' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'tu1', name: 'ToolSearch', input: { query: 'select:WebFetch' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: references }] },
+      ],
+    });
+    const toolMessage = (chat.messages as any[]).find((m) => m.role === 'tool');
+    expect(toolMessage.content.split('<function>')).toHaveLength(2);
+    expect(toolMessage.content.length).toBeLessThan(100_000 + 2_000 * 60);
+    expect(toolMessage.content).toContain('Tool loaded: WebFetch (defined above)');
+    expect((chat.tools as any[]).map((t) => t.function.name)).toEqual(['ToolSearch', 'WebFetch']);
+  });
 });

@@ -15,13 +15,17 @@ export interface ToolCatalog {
   referenced: Set<string>;
 }
 
-/** A tool_reference block -> text a chat model reads: the tool's definition, or its name when it was not declared. */
+/**
+ * A tool_reference block -> text a chat model reads: the tool's definition the first time the conversation
+ * names it (so many references to one large tool cannot multiply its schema), later only its name.
+ */
 export function toolReferenceText(block: JsonObject, catalog: ToolCatalog): string {
   const name = typeof block.tool_name === 'string' ? block.tool_name : '';
   if (name === '') return '';
-  catalog.referenced.add(name);
   const tool = catalog.declared.get(name);
   if (!tool) return `Tool loaded: ${name}`;
+  if (catalog.referenced.has(name)) return `Tool loaded: ${name} (defined above)`;
+  catalog.referenced.add(name);
   const definition: JsonObject = { description: typeof tool.description === 'string' ? tool.description : '', name, parameters: tool.input_schema ?? {} };
   return `<function>${JSON.stringify(definition)}</function>`;
 }

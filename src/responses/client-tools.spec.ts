@@ -1,4 +1,4 @@
-import { clientCallItem, clientToolsOf, flatToolName } from './client-tools';
+import { chatToolsOf, clientCallItem, clientToolsOf, flatToolName } from './client-tools';
 
 describe('client tools: a backend call comes back in the shape the client declared', () => {
   const tools = clientToolsOf({
@@ -40,5 +40,11 @@ describe('client tools: a backend call comes back in the shape the client declar
     expect(clientCallItem(tools, 'exec_command', 'c4', '{"cmd":"ls"}')).toEqual({ type: 'function_call', call_id: 'c4', name: 'exec_command', arguments: '{"cmd":"ls"}' });
     expect(clientCallItem(tools, 'apply_patch', 'c5', '{"input":"*** Begin Patch"}')).toEqual({ type: 'custom_tool_call', call_id: 'c5', name: 'apply_patch', input: '*** Begin Patch' });
     expect(clientCallItem(tools, 'unknown_fn', 'c6', '{}')).toEqual({ type: 'function_call', call_id: 'c6', name: 'unknown_fn', arguments: '{}' });
+  });
+
+  it('takes every tool of many tool_search_output items, each once', () => {
+    const input = Array.from({ length: 20_000 }, (_, i) => ({ type: 'tool_search_output', call_id: `c${i}`, tools: [{ type: 'function', name: `t${i % 100}`, parameters: { type: 'object' } }] }));
+    const tools = chatToolsOf({ tools: [{ type: 'function', name: 'exec_command' }], input });
+    expect(tools).toHaveLength(101);
   });
 });

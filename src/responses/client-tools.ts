@@ -25,10 +25,11 @@ export function flatToolName(namespace: string, name: string): string {
 
 /** The Responses tools of `body` plus those its input's tool_search_output items loaded. */
 function declaredTools(body: JsonObject): unknown[] {
-  let tools = Array.isArray(body.tools) ? body.tools : [];
+  const tools: unknown[] = Array.isArray(body.tools) ? [...body.tools] : [];
   if (Array.isArray(body.input)) {
+    // push, not concat: many tool_search_output items must not copy the growing list each time.
     for (const item of body.input) {
-      if (isObject(item) && item.type === 'tool_search_output' && Array.isArray(item.tools)) tools = tools.concat(item.tools);
+      if (isObject(item) && item.type === 'tool_search_output' && Array.isArray(item.tools)) for (const t of item.tools) tools.push(t);
     }
   }
   return tools;
