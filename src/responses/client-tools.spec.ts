@@ -47,4 +47,10 @@ describe('client tools: a backend call comes back in the shape the client declar
     const tools = chatToolsOf({ tools: [{ type: 'function', name: 'exec_command' }], input });
     expect(tools).toHaveLength(101);
   });
+
+  it('flattens a namespace of a long run of underscores without backtracking (a 1 MB name)', () => {
+    const namespace = `${'_'.repeat(1_000_000)}a`;
+    expect(flatToolName(namespace, '__x')).toBe(`${namespace}__x`);
+    expect(flatToolName('multi_agent_v1__', '_spawn')).toBe('multi_agent_v1__spawn');
+  });
 });

@@ -20,7 +20,12 @@ export type ClientTools = ReadonlyMap<string, ClientTool>;
 
 /** Codex's own flat form of a namespaced tool name (its `canonical_flat_name`). */
 export function flatToolName(namespace: string, name: string): string {
-  return `${namespace.replace(/_+$/, '')}__${name.replace(/^_+/, '')}`;
+  // A loop, not /_+$/: that regex backtracks quadratically on a long run of underscores not at the end.
+  let end = namespace.length;
+  while (end > 0 && namespace.charCodeAt(end - 1) === 95) end--;
+  let start = 0;
+  while (start < name.length && name.charCodeAt(start) === 95) start++;
+  return `${namespace.slice(0, end)}__${name.slice(start)}`;
 }
 
 /** The Responses tools of `body` plus those its input's tool_search_output items loaded. */
