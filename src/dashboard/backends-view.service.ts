@@ -5,6 +5,7 @@ import { RouterConfigService } from '../config/router-config.service';
 import { BackendProbeService } from '../health/backend-probe.service';
 import { resolveTarget } from '../routing/model-routing';
 import { SERIES_MINUTES } from './minute-series';
+import { SharedTrafficService } from './shared-traffic.service';
 import { TrafficRecorderService } from './traffic-recorder.service';
 
 const ERROR_RATE_MINUTES = 15;
@@ -35,14 +36,19 @@ export class BackendsViewService {
     private readonly breaker: CircuitBreakerService,
     private readonly events: RequestEventsService,
     private readonly traffic: TrafficRecorderService,
+    private readonly shared: SharedTrafficService,
   ) {}
 
-  async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; data: BackendView[] }> {
+  /** `shared` is true when the traffic figures are every replica's (from Redis), false when this replica's only. */
+  async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; shared: boolean; data: BackendView[] }> {
     const config = this.configService.current;
-    const states = await Promise.all(config.backends.map((b) => this.probes.state(b)));
+    const [states, sharedSeries] = await Promise.all([
+      Promise.all(config.backends.map((b) => this.probes.state(b))),
+      this.shared.series(config.backends.map((b) => b.name), now),
+    ]);
     const inFlight = this.inFlightByBackend();
     const data = config.backends.map((b, i): BackendView => {
-      const series = this.traffic.seriesOf(b.name);
+      const series = sharedSeries ? sharedSeries.get(b.name) : this.traffic.seriesOf(b.name);
       const points = series?.points(now) ?? [];
       const totals = series?.totals(ERROR_RATE_MINUTES, now) ?? { requests: 0, errors: 0 };
       return {
@@ -66,7 +72,7 @@ export class BackendsViewService {
         },
       };
     });
-    return { error_rate_minutes: ERROR_RATE_MINUTES, series_minutes: SERIES_MINUTES, data };
+    return { error_rate_minutes: ERROR_RATE_MINUTES, series_minutes: SERIES_MINUTES, shared: sharedSeries !== undefined, data };
   }
 
   /** Requests open right now per backend: the one answering, or the first the request is headed for. */

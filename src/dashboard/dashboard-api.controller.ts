@@ -3,6 +3,7 @@ import { OpenAIError } from '../common/openai-error';
 import { BackendsViewService } from './backends-view.service';
 import { DashboardData, Viewer } from './dashboard-data.decorator';
 import type { DashboardViewer } from './dashboard-key.guard';
+import { SharedTrafficService } from './shared-traffic.service';
 import { RECENT_REQUESTS, RequestLine, TrafficRecorderService } from './traffic-recorder.service';
 import { UsageViewService } from './usage-view.service';
 
@@ -13,6 +14,7 @@ export class DashboardApiController {
     private readonly backendsView: BackendsViewService,
     private readonly usageView: UsageViewService,
     private readonly traffic: TrafficRecorderService,
+    private readonly shared: SharedTrafficService,
   ) {}
 
   @DashboardData()
@@ -38,12 +40,16 @@ export class DashboardApiController {
 
   @DashboardData()
   @Get('requests')
-  requests(@Viewer() viewer: DashboardViewer, @Query('errors') errors?: string) {
+  async requests(@Viewer() viewer: DashboardViewer, @Query('errors') errors?: string) {
     const errorsOnly = errors === '1' || errors === 'true';
-    const lines = this.traffic.recent.newestFirst(
-      RECENT_REQUESTS,
-      (line) => (viewer.admin || line.key === viewer.keyName) && (!errorsOnly || line.status >= 400 || line.error_code !== null),
-    );
-    return { capacity: RECENT_REQUESTS, data: lines.map(({ at, ...line }: RequestLine) => ({ time: new Date(at).toISOString(), ...line })) };
+    const wanted = (line: RequestLine) => (viewer.admin || line.key === viewer.keyName) && (!errorsOnly || line.status >= 400 || line.error_code !== null);
+    // Every replica's lines from Redis when it is there; this replica's own otherwise.
+    const everyReplica = await this.shared.recent();
+    const lines = everyReplica ? everyReplica.filter(wanted) : this.traffic.recent.newestFirst(RECENT_REQUESTS, wanted);
+    return {
+      capacity: RECENT_REQUESTS,
+      shared: everyReplica !== undefined,
+      data: lines.map(({ at, ...line }: RequestLine) => ({ time: new Date(at).toISOString(), ...line })),
+    };
   }
 }

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import type { RouterRequest } from '../common/proxy-context';
 import { finalStatus, RequestEventsService } from '../common/request-events.service';
 import { RouterConfigService } from '../config/router-config.service';
-import { MinuteSeries } from './minute-series';
+import { EndedAttempt, MinuteSeries } from './minute-series';
 import { RingBuffer } from './ring-buffer';
 
 export const RECENT_REQUESTS = 500;
@@ -25,6 +25,12 @@ export interface RequestLine {
   completion_tokens: number | null;
 }
 
+/** What one request added: its line, and what it told each backend's series. */
+export interface RecordedRequest {
+  line: RequestLine;
+  attempts: Array<{ backend: string; attempt: EndedAttempt }>;
+}
+
 /**
  * Fed by the request-end event the router already emits: the last RECENT_REQUESTS request lines and a
  * per-backend minute series. Both are O(1) per request and fixed in size, and run after the response.
@@ -33,6 +39,7 @@ export interface RequestLine {
 export class TrafficRecorderService implements OnModuleInit {
   readonly recent = new RingBuffer<RequestLine>(RECENT_REQUESTS);
   private readonly series = new Map<string, MinuteSeries>();
+  private readonly sinks: Array<(recorded: RecordedRequest, now: number) => void> = [];
 
   constructor(
     private readonly events: RequestEventsService,
@@ -45,6 +52,11 @@ export class TrafficRecorderService implements OnModuleInit {
 
   onModuleInit(): void {
     this.events.onRequestEnd((req, res, totalMs) => this.record(req, res, totalMs));
+  }
+
+  /** Also hands each recorded request to `sink` (the Redis copy shared by replicas). */
+  onRecord(sink: (recorded: RecordedRequest, now: number) => void): void {
+    this.sinks.push(sink);
   }
 
   /** The series of a backend named in the config (names come from the config, so the map stays small). */
@@ -64,17 +76,19 @@ export class TrafficRecorderService implements OnModuleInit {
     // Proxied requests, and requests a guard refused for a known key (model not allowed, rate limited).
     if (!o && !(req.apiKeyName !== undefined && status >= 400 && !NOT_RECORDED.test(req.path))) return;
 
+    const attempts: RecordedRequest['attempts'] = [];
     const failedOn = o?.upstreamErrorBackends;
     if (o?.backend) {
-      this.seriesFor(o.backend).record({ failed: failedOn?.includes(o.backend) ?? false, ttfbMs: o.ttfbMs, overheadMs: o.overheadMs }, now);
+      attempts.push({ backend: o.backend, attempt: { failed: failedOn?.includes(o.backend) ?? false, ttfbMs: o.ttfbMs, overheadMs: o.overheadMs } });
     }
     // Backends that failed this request before another one answered (or none did): once each.
     failedOn?.forEach((name, i) => {
-      if (name !== o?.backend && failedOn.indexOf(name) === i) this.seriesFor(name).record({ failed: true }, now);
+      if (name !== o?.backend && failedOn.indexOf(name) === i) attempts.push({ backend: name, attempt: { failed: true } });
     });
+    for (const { backend, attempt } of attempts) this.seriesFor(backend).record(attempt, now);
 
     const model = ctx?.requestedModel ?? (req.body as { model?: unknown } | undefined)?.model;
-    this.recent.push({
+    const line: RequestLine = {
       at: now,
       key: req.apiKeyName ?? null,
       model: typeof model === 'string' ? model.slice(0, MAX_MODEL_CHARS) : null,
@@ -85,7 +99,9 @@ export class TrafficRecorderService implements OnModuleInit {
       total_ms: round(totalMs),
       prompt_tokens: o?.promptTokens ?? null,
       completion_tokens: o?.completionTokens ?? null,
-    });
+    };
+    this.recent.push(line);
+    for (const sink of this.sinks) sink({ line, attempts }, now);
   }
 
   private seriesFor(name: string): MinuteSeries {
