@@ -8,7 +8,7 @@ import { RouterConfigService } from '../config/router-config.service';
 
 const IDLE_SWEEP_MS = 100;
 /** After the grace period: how long the stopped streams get to send their last event before sockets are cut. */
-const LAST_EVENT_MS = 1_000;
+export const LAST_EVENT_MS = 1_000;
 
 /**
  * Stops the router without cutting anyone off: no new connections, idle keep-alive connections closed,
