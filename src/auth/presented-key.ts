@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isMessagesPath } from '../messages/messages-path';
+import { isMessagesPath } from '../common/messages-path';
 
 const BEARER = /^bearer\s+(.+)$/i;
 

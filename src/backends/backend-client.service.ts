@@ -8,7 +8,7 @@ import type { Agent } from 'undici';
 import type { CompiledBackend } from '../config/compiled-config';
 import { OpenAIError } from '../common/openai-error';
 import { msSince, recordUpstreamError, SHUTTING_DOWN, SHUTTING_DOWN_MESSAGE, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
-import { nativeMessagesHeaders } from '../messages/native-headers';
+import { nativeMessagesHeaders } from './native-headers';
 import { AnswerRelayService, type SentTarget } from './answer-relay.service';
 import { CircuitBreakerService } from './circuit-breaker.service';
 import { rewriteForTarget } from '../transform/backend-rewrites';
@@ -163,7 +163,7 @@ export class BackendClientService {
   upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
     let body: JsonObject = { ...ctx.body, model: target.model };
     if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
-    return rewriteForTarget(body, target.backend, ctx.targetRewrites);
+    return rewriteForTarget(body, target.backend);
   }
 
   private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {

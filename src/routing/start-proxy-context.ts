@@ -17,7 +17,6 @@ export function startProxyContext(req: RouterRequest, endpoint: Endpoint, config
     requestedModel: body.model as string,
     targetModels: [body.model as string],
     stream: body.stream === true,
-    targetRewrites: [],
     dialect: endpoint === 'messages' ? 'anthropic' : 'openai',
     startedAt: (req as RouterRequest & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint(),
     outcome: newOutcome(),
