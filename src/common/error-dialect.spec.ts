@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { anthropicErrorType, sseErrorEventIn, writeErrorIn } from './error-dialect';
+import { anthropicErrorType, dialectOf, sseErrorEventIn, writeErrorIn } from './error-dialect';
 import { OpenAIError } from './openai-error';
 
 function fakeResponse() {
@@ -58,5 +58,25 @@ describe('sseErrorEventIn', () => {
     const lines = sseErrorEventIn('anthropic', 'Backend "x" failed', 'upstream_stream_error').trim().split('\n');
     expect(lines[0]).toBe('event: error');
     expect(JSON.parse(lines[1].slice(6))).toEqual({ type: 'error', error: { type: 'api_error', message: 'Backend "x" failed' } });
+  });
+});
+
+describe('dialectOf', () => {
+  it.each([
+    ['/v1/messages', 'anthropic'],
+    ['/messages/count_tokens?beta=true', 'anthropic'],
+    ['/v1/chat/completions', 'openai'],
+    ['/v1/responses', 'openai'],
+    ['/v1/messagesX', 'openai'],
+  ])('answers %s in the %s dialect', (url, dialect) => {
+    expect(dialectOf({ url })).toBe(dialect);
+  });
+
+  it('decides once per request: a later rewrite of the URL does not change the dialect', () => {
+    const req: { url: string; errorDialect?: 'openai' | 'anthropic' } = { url: '/v1/messages' };
+    expect(dialectOf(req)).toBe('anthropic');
+    req.url = '/v1/chat/completions';
+    expect(dialectOf(req)).toBe('anthropic');
+    expect(req.errorDialect).toBe('anthropic');
   });
 });

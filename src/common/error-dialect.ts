@@ -1,9 +1,25 @@
 import type { ServerResponse } from 'node:http';
 import type { ErrorDialect } from './answer-bridge';
+import { isMessagesPath } from './messages-path';
 import { OpenAIError, writeOpenAIError } from './openai-error';
 
 // The router's errors in the caller's dialect. OpenAI clients get {"error":{message,type,code}};
 // Anthropic clients (/v1/messages) get {"type":"error","error":{type,message}}, with the same status.
+
+/** What dialectOf needs of a request: Express's request fits. */
+export interface DialectCarrier {
+  url?: string;
+  originalUrl?: string;
+  errorDialect?: ErrorDialect;
+}
+
+/**
+ * The dialect of every error one request gets, decided once, by its path, and kept on the request: the
+ * guards, the exception filter and the relay (through ProxyContext.dialect) all answer in it.
+ */
+export function dialectOf(req: DialectCarrier): ErrorDialect {
+  return (req.errorDialect ??= isMessagesPath(req.originalUrl ?? req.url) ? 'anthropic' : 'openai');
+}
 
 export type AnthropicErrorType =
   | 'invalid_request_error'

@@ -64,6 +64,8 @@ export interface RouterRequest extends Request {
   requestId?: string;
   /** While the request is forwarded: stops its upstream call (graceful shutdown ends open streams with it). */
   stopUpstream?: (reason: Error) => void;
+  /** Set by dialectOf (error-dialect.ts) on first use; read through it. */
+  errorDialect?: ErrorDialect;
 }
 
 /** The code of the error a stream is stopped with when the router shuts down (the stream's terminal event carries it). */

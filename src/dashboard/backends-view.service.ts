@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CircuitBreakerService } from '../backends/circuit-breaker.service';
+import { LoadBalancerService } from '../backends/load-balancer.service';
+import { IpcClient } from '../cluster/ipc-channel';
 import { RequestEventsService } from '../common/request-events.service';
 import { RouterConfigService } from '../config/router-config.service';
 import { BackendProbeService } from '../health/backend-probe.service';
@@ -10,11 +12,34 @@ import { TrafficRecorderService } from './traffic-recorder.service';
 
 const ERROR_RATE_MINUTES = 15;
 
+/** A pool (backends sharing a prefix) and its members' load on this replica. */
+export interface PoolView {
+  prefix: string;
+  strategy: string;
+  session_affinity: boolean;
+  /** Requests waiting for a member below max_concurrent. */
+  waiting: number;
+  members: Array<{
+    name: string;
+    weight: number;
+    max_concurrent: number | null;
+    in_flight: number;
+    chosen: number;
+    failed_over: number;
+    affinity_hits: number;
+    affinity_misses: number;
+    ttfb_ewma_ms: number | null;
+    circuit: 'closed' | 'open' | 'half_open';
+  }>;
+}
+
 /** One backend's row: names, states and numbers only (never its address or key). */
 export interface BackendView {
   name: string;
   prefix: string;
   default: boolean;
+  /** The prefix of the pool it is a member of, or null when it is balanced alone. */
+  pool: string | null;
   status: 'up' | 'down';
   reason: string | null;
   circuit: 'closed' | 'open' | 'half_open';
@@ -30,36 +55,44 @@ export interface BackendView {
 
 @Injectable()
 export class BackendsViewService {
+  private readonly ipc = IpcClient.get();
+
   constructor(
     private readonly configService: RouterConfigService,
     private readonly probes: BackendProbeService,
     private readonly breaker: CircuitBreakerService,
     private readonly events: RequestEventsService,
     private readonly traffic: TrafficRecorderService,
+    private readonly balancer: LoadBalancerService,
     private readonly shared: SharedTrafficService,
-  ) {}
+  ) {
+    // With workers, each one's open requests are asked for by the primary and added up (ipc-traffic.ts).
+    this.ipc?.answer('traffic.inFlight', () => [...this.inFlightByBackend()]);
+  }
 
-  /** `shared` is true when the traffic figures are every replica's (from Redis), false when this replica's only. */
-  async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; shared: boolean; data: BackendView[] }> {
+  /** `shared` is true when the traffic figures are every replica's (from Redis), false when this router's only. */
+  async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; shared: boolean; data: BackendView[]; pools: PoolView[] }> {
     const config = this.configService.current;
-    const [states, sharedSeries] = await Promise.all([
+    const names = config.backends.map((b) => b.name);
+    const everyReplica = await this.shared.backends(names, ERROR_RATE_MINUTES, now);
+    const [states, traffic, inFlight] = await Promise.all([
       Promise.all(config.backends.map((b) => this.probes.state(b))),
-      this.shared.series(config.backends.map((b) => b.name), now),
+      everyReplica ?? this.traffic.backends(names, ERROR_RATE_MINUTES, now),
+      this.ipc ? this.ipc.call<Array<[string, number]>>('traffic.inFlight').then((counts) => new Map(counts)) : this.inFlightByBackend(),
     ]);
-    const inFlight = this.inFlightByBackend();
     const data = config.backends.map((b, i): BackendView => {
-      const series = sharedSeries ? sharedSeries.get(b.name) : this.traffic.seriesOf(b.name);
-      const points = series?.points(now) ?? [];
-      const totals = series?.totals(ERROR_RATE_MINUTES, now) ?? { requests: 0, errors: 0 };
+      const points = traffic[i]?.points ?? [];
+      const totals = traffic[i]?.totals ?? { requests: 0, errors: 0 };
       return {
         name: b.name,
         prefix: b.prefix,
         default: b.isDefault,
+        pool: b.pool ? b.pool.prefix : null,
         status: states[i].status,
         reason: states[i].reason ?? null,
         circuit: this.breaker.stateOf(b.name, now),
         in_flight: inFlight.get(b.name) ?? 0,
-        requests_per_minute: series?.requestsPerMinute(now) ?? 0,
+        requests_per_minute: traffic[i]?.requestsPerMinute ?? 0,
         error_rate: totals.requests > 0 ? Math.round((totals.errors / totals.requests) * 1000) / 1000 : null,
         requests_15m: totals.requests,
         errors_15m: totals.errors,
@@ -72,7 +105,32 @@ export class BackendsViewService {
         },
       };
     });
-    return { error_rate_minutes: ERROR_RATE_MINUTES, series_minutes: SERIES_MINUTES, shared: sharedSeries !== undefined, data };
+    return { error_rate_minutes: ERROR_RATE_MINUTES, series_minutes: SERIES_MINUTES, shared: everyReplica !== undefined, data, pools: this.pools(now) };
+  }
+
+  private pools(now: number): PoolView[] {
+    const waiting = this.balancer.waitingByPool();
+    return this.configService.current.pools.map((pool) => ({
+      prefix: pool.prefix,
+      strategy: pool.strategy,
+      session_affinity: pool.sessionAffinity,
+      waiting: waiting.get(pool.prefix) ?? 0,
+      members: pool.members.map((m) => {
+        const load = this.balancer.loadOf(m.name);
+        return {
+          name: m.name,
+          weight: m.weight,
+          max_concurrent: m.maxConcurrent || null,
+          in_flight: load.inFlight,
+          chosen: load.chosen,
+          failed_over: load.failedOver,
+          affinity_hits: load.affinityHits,
+          affinity_misses: load.affinityMisses,
+          ttfb_ewma_ms: load.ttfbEwmaMs === undefined ? null : Math.round(load.ttfbEwmaMs * 10) / 10,
+          circuit: this.breaker.stateOf(m.name, now),
+        };
+      }),
+    }));
   }
 
   /** Requests open right now per backend: the one answering, or the first the request is headed for. */

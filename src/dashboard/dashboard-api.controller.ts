@@ -42,10 +42,10 @@ export class DashboardApiController {
   @Get('requests')
   async requests(@Viewer() viewer: DashboardViewer, @Query('errors') errors?: string) {
     const errorsOnly = errors === '1' || errors === 'true';
-    const wanted = (line: RequestLine) => (viewer.admin || line.key === viewer.keyName) && (!errorsOnly || line.status >= 400 || line.error_code !== null);
-    // Every replica's lines from Redis when it is there; this replica's own otherwise.
-    const everyReplica = await this.shared.recent();
-    const lines = everyReplica ? everyReplica.filter(wanted) : this.traffic.recent.newestFirst(RECENT_REQUESTS, wanted);
+    const filter = { key: viewer.admin ? null : viewer.keyName, errorsOnly };
+    // Every replica's lines from Redis when it is there; this router's own (every worker's) otherwise.
+    const everyReplica = await this.shared.lines(filter);
+    const lines = everyReplica ?? (await this.traffic.lines(filter));
     return {
       capacity: RECENT_REQUESTS,
       shared: everyReplica !== undefined,

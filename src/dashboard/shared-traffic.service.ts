@@ -1,7 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { RedisConnectionService } from '../team/redis-connection.service';
-import { latencyBucket, MinuteCounts, MinuteSeries, SERIES_MINUTES } from './minute-series';
-import { RECENT_REQUESTS, RecordedRequest, RequestLine, TrafficRecorderService } from './traffic-recorder.service';
+import { EndedAttempt, latencyBucket, MinuteCounts, MinuteSeries, SERIES_MINUTES } from './minute-series';
+import { BackendTraffic, LineFilter, lineMatches } from './traffic-log';
+import { RECENT_REQUESTS, RequestLine, TrafficRecorderService } from './traffic-recorder.service';
 
 const MINUTE_MS = 60_000;
 const PREFIX = 'llmrouter:traffic:';
@@ -13,7 +14,8 @@ const SERIES_TTL_MS = (SERIES_MINUTES + 1) * MINUTE_MS;
  * The dashboard's traffic of every replica, through Redis (when `redis_url` is set): each replica adds
  * its requests to per-backend minute hashes (requests, failures, latency histogram buckets) and to one
  * list of recent request lines; the dashboard reads the sums. While Redis is away each replica shows its
- * own traffic (TrafficRecorderService), and what it recorded meanwhile stays local.
+ * own traffic (TrafficRecorderService: the process's, or with workers the primary's), and what it recorded
+ * meanwhile stays local.
  */
 @Injectable()
 export class SharedTrafficService implements OnModuleInit {
@@ -23,11 +25,11 @@ export class SharedTrafficService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.recorder.onRecord((recorded, now) => this.write(recorded, now));
+    this.recorder.onRecord((line, attempts, now) => this.write(line, attempts, now));
   }
 
-  /** Each backend's series summed over every replica; undefined without Redis (or on a Redis error). */
-  async series(backends: readonly string[], now = Date.now()): Promise<Map<string, MinuteSeries> | undefined> {
+  /** Each backend's figures summed over every replica (null: no traffic); undefined without Redis (or on a Redis error). */
+  async backends(backends: readonly string[], totalMinutes: number, now = Date.now()): Promise<Array<BackendTraffic | null> | undefined> {
     const client = this.upClient();
     if (!client) return undefined;
     const current = Math.floor(now / MINUTE_MS);
@@ -36,33 +38,35 @@ export class SharedTrafficService implements OnModuleInit {
     for (const name of backends) for (const start of minutes) pipeline.hgetall(seriesKey(name, start));
     try {
       const replies = (await pipeline.exec()) ?? [];
-      const out = new Map<string, MinuteSeries>();
-      backends.forEach((name, b) => {
+      return backends.map((_, b) => {
         const series = new MinuteSeries();
+        let recorded = false;
         minutes.forEach((start, m) => {
           const [err, hash] = replies[b * minutes.length + m] ?? [];
           if (err) throw err;
           const counts = parseCounts(hash as Record<string, string> | null);
           if (counts) series.addCounts(start, counts);
+          recorded ||= counts !== undefined;
         });
-        out.set(name, series);
+        return recorded ? { points: series.points(now), totals: series.totals(totalMinutes, now), requestsPerMinute: series.requestsPerMinute(now) } : null;
       });
-      return out;
     } catch {
       return undefined;
     }
   }
 
-  /** The last RECENT_REQUESTS lines of every replica, newest first; undefined without Redis. */
-  async recent(): Promise<RequestLine[] | undefined> {
+  /** The lines a viewer sees among the last RECENT_REQUESTS of every replica, newest first; undefined without Redis. */
+  async lines(filter: LineFilter): Promise<RequestLine[] | undefined> {
     const client = this.upClient();
     if (!client) return undefined;
     try {
       const texts = await client.lrange(RECENT_KEY, 0, RECENT_REQUESTS - 1);
+      const wanted = lineMatches(filter);
       const lines: RequestLine[] = [];
       for (const text of texts) {
         try {
-          lines.push(JSON.parse(text) as RequestLine);
+          const line = JSON.parse(text) as RequestLine;
+          if (wanted(line)) lines.push(line);
         } catch {
           // a line some other writer left there: skipped
         }
@@ -73,12 +77,12 @@ export class SharedTrafficService implements OnModuleInit {
     }
   }
 
-  private write({ line, attempts }: RecordedRequest, now: number): void {
+  private write(line: RequestLine, attempts: Array<[string, EndedAttempt]>, now: number): void {
     const client = this.upClient();
     if (!client) return;
     const pipeline = client.pipeline();
     const minute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
-    for (const { backend, attempt } of attempts) {
+    for (const [backend, attempt] of attempts) {
       const key = seriesKey(backend, minute);
       pipeline.hincrby(key, 'r', 1);
       if (attempt.failed) pipeline.hincrby(key, 'e', 1);

@@ -3,6 +3,7 @@ import { ClientKeyService } from '../auth/client-key.service';
 import type { RouterRequest } from '../common/proxy-context';
 import { ModelCatalogService, ModelEntry } from '../backends/model-catalog.service';
 import { RouterConfigService } from '../config/router-config.service';
+import { KeyLimited } from './proxy-endpoint.metadata';
 
 @Controller()
 export class ModelsController {
@@ -13,6 +14,7 @@ export class ModelsController {
   ) {}
 
   @Get(['v1/models', 'models'])
+  @KeyLimited()
   async list(@Req() req: RouterRequest): Promise<{ object: 'list'; data: ModelEntry[] }> {
     const key = this.keys.byName(req.apiKeyName);
     const models = await this.catalog.list(this.configService.current);

@@ -4,7 +4,7 @@ import { OpenAIError } from '../common/openai-error';
 import { RouterConfigService } from '../config/router-config.service';
 import { RateLimitService } from './rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
-import { isMessagesPath } from '../common/messages-path';
+import { dialectOf } from '../common/error-dialect';
 import { ClientKeyService } from '../auth/client-key.service';
 import { presentedKey } from '../auth/presented-key';
 import { IS_PUBLIC } from '../auth/public.decorator';
@@ -35,7 +35,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     const presented = presentedKey(req);
     if (presented === undefined) {
-      const how = isMessagesPath(req.url) ? '"x-api-key: <your LLM-router key>" or ' : '';
+      const how = dialectOf(req) === 'anthropic' ? '"x-api-key: <your LLM-router key>" or ' : '';
       throw new OpenAIError(401, 'missing_api_key', `Missing API key: send ${how}"Authorization: Bearer <your LLM-router key>".`);
     }
     return this.reject(req, presented);
