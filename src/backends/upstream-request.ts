@@ -8,7 +8,7 @@ const BASE_RETRY_DELAY_MS = 250;
 /** The body one target receives: the client's body with its model (bridged: converted to chat) and the backend's rewrites. */
 export function upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
   let body: JsonObject = { ...ctx.body, model: target.model };
-  if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
+  if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body, target.backend);
   return rewriteForTarget(body, target.backend);
 }
 

@@ -1,3 +1,4 @@
+import type { CompiledBackend } from '../config/compiled-config';
 import type { JsonObject } from './proxy-context';
 
 // A front door that speaks another API (the Responses bridge, Anthropic Messages) sets ctx.bridge. For a
@@ -19,8 +20,11 @@ export interface StreamTranslator {
 }
 
 export interface AnswerBridge {
-  /** The client body (model already set to the target's) as a Chat Completions body; the backend's own transforms run after. */
-  toChatBody(body: JsonObject): JsonObject;
+  /**
+   * The client body (model already set to the target's) as the Chat Completions body `backend` takes, built
+   * from the fields chat knows; the backend's own transforms run after.
+   */
+  toChatBody(body: JsonObject, backend: CompiledBackend): JsonObject;
   /** A complete non-streamed chat.completion as the client's answer. */
   fromChatJson(chat: JsonObject): JsonObject | Promise<JsonObject>;
   streamTranslator(): StreamTranslator;
