@@ -4,6 +4,7 @@ import { OpenAIError } from '../common/openai-error';
 import { RouterConfigService } from '../config/router-config.service';
 import { RateLimitService } from '../team/rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
+import { isGeminiPath } from '../common/gemini-path';
 import { isMessagesPath } from '../messages/messages-path';
 import { ClientKeyService } from './client-key.service';
 import { presentedKey } from './presented-key';
@@ -35,7 +36,11 @@ export class ApiKeyGuard implements CanActivate {
     }
     const presented = presentedKey(req);
     if (presented === undefined) {
-      const how = isMessagesPath(req.url) ? '"x-api-key: <your LLM-router key>" or ' : '';
+      const how = isMessagesPath(req.url)
+        ? '"x-api-key: <your LLM-router key>" or '
+        : isGeminiPath(req.url)
+          ? '"x-goog-api-key: <your LLM-router key>", "?key=<your LLM-router key>" or '
+          : '';
       throw new OpenAIError(401, 'missing_api_key', `Missing API key: send ${how}"Authorization: Bearer <your LLM-router key>".`);
     }
     return this.reject(req, presented);

@@ -156,13 +156,18 @@ export class BackendClientService {
 
   /** The body one target receives: the client's body with its model (bridged: converted to chat) and the backend's rewrites. */
   upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
+    // A Gemini body names its model in the path only; the router put it in the body to route it.
+    if (!target.bridged && ctx.nativePath) return withoutModel(ctx.body);
     let body: JsonObject = { ...ctx.body, model: target.model };
     if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
     return rewriteForTarget(body, target.backend, ctx.targetRewrites);
   }
 
   private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {
-    const headers: Record<string, string> = target.endpoint === 'messages' ? nativeMessagesHeaders(target.backend, req.headers) : { ...target.backend.headers };
+    const headers: Record<string, string> =
+      target.endpoint === 'messages'
+        ? nativeMessagesHeaders(target.backend, req.headers)
+        : { ...(target.endpoint === 'gemini' ? target.backend.geminiHeaders : target.backend.headers) };
     if (req.requestId) headers['x-request-id'] = req.requestId;
     if (ctx.outcome.overheadMs === undefined) ctx.outcome.overheadMs = msSince(ctx.startedAt);
     let release: ReleaseSlot;
@@ -177,7 +182,7 @@ export class BackendClientService {
     }
     try {
       const response = await this.http.axiosRef.request<Readable>({
-        url: `${target.backend.baseUrl}/${target.endpoint}`,
+        url: `${target.backend.baseUrl}/${!target.bridged && ctx.nativePath ? ctx.nativePath(target.model) : target.endpoint}`,
         method: 'POST',
         data: body,
         headers,
@@ -214,6 +219,11 @@ export class BackendClientService {
         return new OpenAIError(502, 'backend_error', `Backend "${name}" request failed.`);
     }
   }
+}
+
+function withoutModel(body: JsonObject): JsonObject {
+  const { model: _model, ...rest } = body;
+  return rest;
 }
 
 // A string, not a Buffer: undici sends strings as they are, and a Buffer copy of a 400 KB prompt

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { isMessagesPath } from '../messages/messages-path';
 import { writeErrorIn } from './error-dialect';
+import { isGeminiPath } from './gemini-path';
 import { OpenAIError, typeForStatus } from './openai-error';
 
 /** body-parser (express.json) errors carry a `type`; they become OpenAI-style errors too. */
@@ -42,7 +43,8 @@ export class OpenAIErrorFilter implements ExceptionFilter {
       if (!res.writableEnded) res.end();
       return;
     }
-    writeErrorIn(isMessagesPath(req.originalUrl ?? req.url) ? 'anthropic' : 'openai', res, error);
+    const url = req.originalUrl ?? req.url;
+    writeErrorIn(isMessagesPath(url) ? 'anthropic' : isGeminiPath(url) ? 'google' : 'openai', res, error);
   }
 
   toOpenAIError(exception: unknown): OpenAIError {

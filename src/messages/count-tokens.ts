@@ -20,7 +20,11 @@ export function countInputTokens(body: JsonObject): number {
 }
 
 function count(body: JsonObject): number {
-  const chat = messagesToChat({ ...body, max_tokens: 1, stream: false });
+  return countChatTokens(messagesToChat({ ...body, max_tokens: 1, stream: false }));
+}
+
+/** The same estimate for a Chat Completions body (the Gemini door's countTokens converts to one first). */
+export function countChatTokens(chat: JsonObject): number {
   let tokens = 0;
   for (const message of chat.messages as JsonObject[]) {
     tokens += MESSAGE_OVERHEAD + countContent(message.content);

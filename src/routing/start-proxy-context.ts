@@ -2,6 +2,8 @@ import type { Endpoint } from '../config/router-config';
 import type { RouterConfig } from '../config/compiled-config';
 import { OpenAIError } from '../common/openai-error';
 import { newOutcome, type ProxyContext, type RouterRequest } from '../common/proxy-context';
+import { isObject } from '../transform/request-transforms';
+import { pathModel } from './path-model';
 import { validateProxyBody } from './request-validation';
 
 /** Checks the body of a proxied request and starts its ProxyContext (on a config snapshot). */
@@ -9,7 +11,9 @@ export function startProxyContext(req: RouterRequest, endpoint: Endpoint, config
   if (req.body === undefined) {
     throw new OpenAIError(415, 'unsupported_media_type', 'Send the request body as JSON with "Content-Type: application/json".');
   }
-  const body = validateProxyBody(endpoint, req.body);
+  const inPath = pathModel(req);
+  // A model named in the path (Gemini) is the request's model; the body names none.
+  const body = validateProxyBody(endpoint, inPath !== undefined && isObject(req.body) ? { ...req.body, model: inPath } : req.body);
   return {
     endpoint,
     config,
@@ -18,7 +22,7 @@ export function startProxyContext(req: RouterRequest, endpoint: Endpoint, config
     targetModels: [body.model as string],
     stream: body.stream === true,
     targetRewrites: [],
-    dialect: endpoint === 'messages' ? 'anthropic' : 'openai',
+    dialect: endpoint === 'messages' ? 'anthropic' : endpoint === 'gemini' ? 'google' : 'openai',
     startedAt: (req as RouterRequest & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint(),
     outcome: newOutcome(),
   };

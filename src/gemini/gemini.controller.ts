@@ -1,0 +1,88 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { BackendClientService } from '../backends/backend-client.service';
+import { ModelCatalogService } from '../backends/model-catalog.service';
+import { badRequest, OpenAIError } from '../common/openai-error';
+import type { ProxyContext, RouterRequest } from '../common/proxy-context';
+import { RouterConfigService } from '../config/router-config.service';
+import { countChatTokens } from '../messages/count-tokens';
+import { ProxyContextParam } from '../routing/proxy-context.param';
+import { pathModel, PATH_MODEL_PARAM } from '../routing/path-model';
+import { RoutingService } from '../routing/routing.service';
+import { isObject } from '../transform/request-transforms';
+import { geminiBridge, geminiEmbedBridge } from './gemini-bridge';
+import { geminiModel, modelIdOf } from './gemini-models';
+import { nativeGeminiPath } from './gemini-native-path';
+import { geminiToChat } from './gemini-request';
+import { geminiPaths, GeminiRoute, type GeminiMethod } from './gemini-route.decorator';
+
+/** Google's Gemini API (Gemini CLI, the Gen AI SDK): native for "gemini" backends, bridged for the others. */
+@Controller()
+export class GeminiController {
+  constructor(
+    private readonly routing: RoutingService,
+    private readonly backendClient: BackendClientService,
+    private readonly catalog: ModelCatalogService,
+    private readonly configService: RouterConfigService,
+  ) {}
+
+  @GeminiRoute('generateContent')
+  generateContent(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+    return this.generate(ctx, req, res, 'generateContent');
+  }
+
+  @GeminiRoute('streamGenerateContent')
+  streamGenerateContent(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+    return this.generate(ctx, req, res, 'streamGenerateContent');
+  }
+
+  @GeminiRoute('batchEmbedContents')
+  batchEmbedContents(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+    return this.embed(ctx, req, res, 'batchEmbedContents');
+  }
+
+  @GeminiRoute('embedContent')
+  embedContent(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
+    return this.embed(ctx, req, res, 'embedContent');
+  }
+
+  /** Answered here, without a backend: the same estimate as the Messages count_tokens. */
+  @Post(geminiPaths('countTokens'))
+  @HttpCode(200)
+  countTokens(@Req() req: RouterRequest, @Body() body: unknown): { totalTokens: number } {
+    if (!isObject(body)) throw badRequest('The request body must be a JSON object.', 'invalid_body');
+    // The SDK may wrap the request: {"generateContentRequest": {model, contents, …}}.
+    const request = isObject(body.generateContentRequest) ? body.generateContentRequest : body;
+    return { totalTokens: countChatTokens(geminiToChat({ ...request, model: pathModel(req) }, false)) };
+  }
+
+  @Get(['v1beta/models'])
+  async listModels(@Req() req: RouterRequest): Promise<{ models: Record<string, unknown>[] }> {
+    const models = await this.catalog.list(this.configService.current);
+    return { models: models.filter((m) => req.clientKey?.allowsModel(m.id)).map(geminiModel) };
+  }
+
+  @Get([`v1beta/models/*${PATH_MODEL_PARAM}`])
+  async getModel(@Req() req: RouterRequest): Promise<Record<string, unknown>> {
+    const id = modelIdOf(pathModel(req) ?? '');
+    const models = await this.catalog.list(this.configService.current);
+    const found = models.find((m) => m.id === id && req.clientKey?.allowsModel(m.id));
+    if (!found) throw new OpenAIError(404, 'model_not_found', `models/${id} is not found. GET /v1beta/models lists the models this key may use.`);
+    return geminiModel(found);
+  }
+
+  private generate(ctx: ProxyContext, req: RouterRequest, res: Response, method: GeminiMethod): Promise<void> {
+    ctx.stream = method === 'streamGenerateContent';
+    const targets = this.routing.route(ctx);
+    ctx.nativePath = nativeGeminiPath(method, req.originalUrl);
+    ctx.bridge = geminiBridge(ctx, targets);
+    return this.backendClient.forward(ctx, targets, req, res);
+  }
+
+  private embed(ctx: ProxyContext, req: RouterRequest, res: Response, method: GeminiMethod): Promise<void> {
+    const targets = this.routing.route(ctx);
+    ctx.nativePath = nativeGeminiPath(method, req.originalUrl);
+    ctx.bridge = geminiEmbedBridge(ctx, targets, method === 'batchEmbedContents');
+    return this.backendClient.forward(ctx, targets, req, res);
+  }
+}
