@@ -54,20 +54,29 @@ function convert(schema: unknown, path: string, depth: number): JsonObject {
   return out;
 }
 
-/** A JSON Schema given as it is (parametersJsonSchema, responseJsonSchema): an object, no deeper than the limit. */
+/**
+ * A JSON Schema (parametersJsonSchema, responseJsonSchema), no deeper than the limit. Gemini CLI writes
+ * some with Gemini's upper-case types ("OBJECT"): those become JSON Schema's lower-case ones.
+ */
 export function checkedJsonSchema(schema: unknown, path: string): JsonObject {
   if (!isObject(schema)) throw badRequest(`${path}: a schema must be an object.`, 'invalid_schema');
-  if (depthOf(schema, 0) > MAX_SCHEMA_DEPTH) throw badRequest(`${path}: the schema is nested more than ${MAX_SCHEMA_DEPTH} levels deep.`, 'invalid_schema');
-  return schema;
+  return lowerCaseTypes(schema, path, 0) as JsonObject;
 }
 
-/** Depth of a JSON value, walked without recursion past the limit. */
-function depthOf(value: unknown, depth: number): number {
-  if (depth > MAX_SCHEMA_DEPTH || typeof value !== 'object' || value === null) return depth;
-  let deepest = depth;
-  for (const child of Object.values(value)) {
-    deepest = Math.max(deepest, depthOf(child, depth + 1));
-    if (deepest > MAX_SCHEMA_DEPTH) break;
+function lowerCaseTypes(value: unknown, path: string, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_SCHEMA_DEPTH) throw badRequest(`${path}: the schema is nested more than ${MAX_SCHEMA_DEPTH} levels deep.`, 'invalid_schema');
+  if (Array.isArray(value)) return value.map((item) => lowerCaseTypes(item, path, depth + 1));
+  const out: JsonObject = {};
+  for (const [key, child] of Object.entries(value)) {
+    out[key] = key === 'type' ? lowerCaseType(child) : lowerCaseTypes(child, path, depth + 1);
   }
-  return deepest;
+  return out;
+}
+
+function lowerCaseType(type: unknown): unknown {
+  if (typeof type === 'string') return TYPES[type] ?? type;
+  if (Array.isArray(type)) return type.map((t) => (typeof t === 'string' ? (TYPES[t] ?? t) : t));
+  // A property named "type" holds a schema, not a type name.
+  return type;
 }
