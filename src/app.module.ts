@@ -14,7 +14,6 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ResponsesModule } from './responses/responses.module';
 import { RoutingModule } from './routing/routing.module';
 import { TeamModule } from './team/team.module';
-import { TransformModule } from './transform/transform.module';
 
 @Module({})
 export class AppModule {
@@ -26,7 +25,6 @@ export class AppModule {
         CommonModule,
         LoggingModule,
         AuthModule,
-        TransformModule,
         BackendsModule,
         RoutingModule,
         ResponsesModule,

@@ -3,17 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { presentedKey, type KeyCarrier } from './presented-key';
 import { RouterConfig } from '../config/compiled-config';
 import { RouterConfigService } from '../config/router-config.service';
-import { allowsEveryModel, compileModelGlobs, type ModelPredicate } from '../team/model-globs';
-
-export interface ClientKey {
-  name: string;
-  /** Globs over the model name as the client sent it; undefined means every model. */
-  allowedModels?: readonly string[];
-  /** allowedModels compiled once. */
-  allowsModel: ModelPredicate;
-  requestsPerMinute?: number;
-  tokensPerMinute?: number;
-}
+import type { ClientKey } from '../common/client-key';
+import { allowsEveryModel, compileModelGlobs } from './model-globs';
 
 interface StoredKey {
   digest: Buffer;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isGeminiPath, queryKey } from '../common/gemini-path';
-import { isMessagesPath } from '../messages/messages-path';
+import { isMessagesPath } from '../common/messages-path';
 
 const BEARER = /^bearer\s+(.+)$/i;
 

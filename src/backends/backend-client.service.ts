@@ -8,7 +8,7 @@ import type { Agent } from 'undici';
 import type { CompiledBackend } from '../config/compiled-config';
 import { OpenAIError } from '../common/openai-error';
 import { msSince, recordUpstreamError, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
-import { nativeMessagesHeaders } from '../messages/native-headers';
+import { nativeMessagesHeaders } from './native-headers';
 import { AnswerRelayService, type SentTarget } from './answer-relay.service';
 import { CircuitBreakerService } from './circuit-breaker.service';
 import { rewriteForTarget } from '../transform/backend-rewrites';
@@ -160,7 +160,7 @@ export class BackendClientService {
     if (!target.bridged && ctx.nativePath) return withoutModel(ctx.body);
     let body: JsonObject = { ...ctx.body, model: target.model };
     if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
-    return rewriteForTarget(body, target.backend, ctx.targetRewrites);
+    return rewriteForTarget(body, target.backend);
   }
 
   private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {

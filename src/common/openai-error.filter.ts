@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isMessagesPath } from '../messages/messages-path';
+import { isMessagesPath } from './messages-path';
 import { writeErrorIn } from './error-dialect';
 import { isGeminiPath } from './gemini-path';
 import { OpenAIError, typeForStatus } from './openai-error';

@@ -1,8 +1,7 @@
 import type { Request } from 'express';
 import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
 import type { Endpoint } from '../config/router-config';
-import type { ClientKey } from '../auth/client-key.service';
-import type { TargetRewrite } from '../transform/backend-rewrites';
+import type { ClientKey } from './client-key';
 import type { AnswerBridge, ErrorDialect } from './answer-bridge';
 
 export type JsonObject = Record<string, unknown>;
@@ -25,8 +24,6 @@ export interface ProxyContext {
   /** After alias resolution: one or more `prefix/model` names, tried in order. */
   targetModels: readonly string[];
   stream: boolean;
-  /** The per-backend rewrites for each target's body (role rewrites, parameter removal), in order. */
-  targetRewrites: TargetRewrite[];
   /** The dialect of the router's own errors for this caller. */
   dialect: ErrorDialect;
   /** Set by a front door of another API: backends without the endpoint but with chat/completions are bridged. */

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { assignRequestId } from '../logging/request-id';
+import { assignRequestId } from './request-id';
 import type { RouterRequest } from './proxy-context';
 
 export type RequestEndListener = (req: RouterRequest, res: Response, totalMs: number) => void;

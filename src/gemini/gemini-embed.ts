@@ -1,6 +1,6 @@
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 
 // Gemini embeddings <-> OpenAI embeddings. batchEmbedContents {"requests":[{content, outputDimensionality}]}
 // and embedContent {content, outputDimensionality} become one /embeddings call with a list of texts; the

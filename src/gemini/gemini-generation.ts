@@ -1,7 +1,7 @@
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
 import { reasoningEffortFor } from '../messages/messages-request';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 import { checkedJsonSchema, geminiSchemaToJsonSchema } from './gemini-schema';
 
 // Gemini generationConfig -> chat sampling parameters, answer format and reasoning effort. top_k goes as

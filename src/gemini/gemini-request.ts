@@ -1,7 +1,7 @@
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
 import { withinDepth } from '../messages/messages-request';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 import { generationToChat } from './gemini-generation';
 import { chatToolChoice, chatTools } from './gemini-tools';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../common/proxy-context';
 import { reasoningOf, toolInput } from '../messages/messages-response';
-import { isObject, textOf } from '../transform/request-transforms';
+import { isObject, textOf } from '../common/json';
 
 // Chat Completions answer -> Gemini GenerateContentResponse: the pieces shared by the JSON converter below
 // and the stream translator (finish reasons, usage, function calls).

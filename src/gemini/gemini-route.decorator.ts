@@ -1,7 +1,7 @@
 import { applyDecorators, Post, UseInterceptors } from '@nestjs/common';
 import { ProxyEndpoint } from '../routing/proxy-endpoint.metadata';
 import { PATH_MODEL_PARAM } from '../routing/path-model';
-import { TransformPipelineInterceptor } from '../transform/transform-pipeline.interceptor';
+import { TransformPipelineInterceptor } from '../routing/transform-pipeline.interceptor';
 
 /** The method a Gemini client calls on a model: the text after the last ":" of the path. */
 export type GeminiMethod = 'generateContent' | 'streamGenerateContent' | 'countTokens' | 'batchEmbedContents' | 'embedContent';

@@ -1,6 +1,6 @@
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 
 // Gemini's Schema (an OpenAPI 3.0 subset with upper-case types: {"type":"OBJECT","properties":…,
 // "nullable":true}) -> JSON Schema, as chat backends take for tool parameters and response_format.

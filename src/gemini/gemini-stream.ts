@@ -2,7 +2,7 @@ import type { StreamTranslator } from '../common/answer-bridge';
 import { sseErrorEventIn } from '../common/error-dialect';
 import type { JsonObject } from '../common/proxy-context';
 import { reasoningOf } from '../messages/messages-response';
-import { argumentsText, isObject, textOf } from '../transform/request-transforms';
+import { argumentsText, isObject, textOf } from '../common/json';
 import { finishReasonFor, functionCallPart, newResponseId, usageMetadata, type GeminiAnswerContext } from './gemini-response';
 
 // Chat Completions stream chunks -> Gemini streamGenerateContent (alt=sse) events. A small state machine

@@ -1,6 +1,6 @@
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 import { checkedJsonSchema, geminiSchemaToJsonSchema } from './gemini-schema';
 
 // Gemini tools and toolConfig -> chat tools and tool_choice. Only functionDeclarations have a chat

@@ -9,7 +9,7 @@ import { countChatTokens } from '../messages/count-tokens';
 import { ProxyContextParam } from '../routing/proxy-context.param';
 import { pathModel, PATH_MODEL_PARAM } from '../routing/path-model';
 import { RoutingService } from '../routing/routing.service';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 import { geminiBridge, geminiEmbedBridge } from './gemini-bridge';
 import { geminiModel, modelIdOf } from './gemini-models';
 import { nativeGeminiPath } from './gemini-native-path';

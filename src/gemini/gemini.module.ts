@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { BackendsModule } from '../backends/backends.module';
 import { RoutingModule } from '../routing/routing.module';
-import { TransformModule } from '../transform/transform.module';
 import { GeminiController } from './gemini.controller';
 
 /** Google's Gemini API: models/{model}:generateContent and friends, for Gemini CLI and the Gen AI SDK. */
 @Module({
-  imports: [BackendsModule, RoutingModule, TransformModule],
+  imports: [BackendsModule, RoutingModule],
   controllers: [GeminiController],
 })
 export class GeminiModule {}

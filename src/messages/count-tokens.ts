@@ -1,5 +1,5 @@
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 import { messagesToChat, withinDepth } from './messages-request';
 
 // POST /v1/messages/count_tokens, answered locally: the request goes through the same conversion as a

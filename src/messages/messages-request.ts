@@ -1,6 +1,6 @@
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 
 // Anthropic Messages request -> Chat Completions request, for backends that speak only chat. Pure: the
 // body is read, never changed. Only fields with a chat meaning are carried over; Anthropic-only ones

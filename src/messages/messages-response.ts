@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject, textOf } from '../transform/request-transforms';
+import { isObject, textOf } from '../common/json';
 
 // Chat Completions answer -> Anthropic Messages answer: the pieces shared by the JSON converter below
 // and the stream translator (ids, stop reasons, usage, tool input).

@@ -1,6 +1,6 @@
 import type { StreamTranslator } from '../common/answer-bridge';
 import type { JsonObject } from '../common/proxy-context';
-import { argumentsText, isObject, textOf } from '../transform/request-transforms';
+import { argumentsText, isObject, textOf } from '../common/json';
 import {
   anthropicUsage,
   newMessageId,

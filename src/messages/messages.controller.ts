@@ -6,7 +6,7 @@ import type { JsonObject, ProxyContext, RouterRequest } from '../common/proxy-co
 import { ProxyContextParam } from '../routing/proxy-context.param';
 import { ProxyRoute } from '../routing/proxy-route.decorator';
 import { RoutingService } from '../routing/routing.service';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 import { countInputTokens } from './count-tokens';
 import { messagesBridge } from './messages-bridge';
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OpenAIError } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 import { ResponseStoreService } from './response-store.service';
 
 /** A bridged request with its conversation spelled out: what the backend is sent and what is stored. */

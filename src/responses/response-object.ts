@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject, textOf } from '../transform/request-transforms';
+import { isObject, textOf } from '../common/json';
 
 // Pure builders of the Responses API's answer objects from a Chat Completions answer: the response
 // envelope with the request's echoed fields, its output items, and usage. Shared by the JSON

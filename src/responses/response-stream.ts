@@ -1,5 +1,5 @@
 import type { JsonObject } from '../common/proxy-context';
-import { argumentsText, isObject, textOf } from '../transform/request-transforms';
+import { argumentsText, isObject, textOf } from '../common/json';
 import { CustomInputDecoder } from './custom-input-decoder';
 import {
   finish,

@@ -1,7 +1,7 @@
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
 import { toChatCompletions } from '../transform/chat-compat';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 
 // The Responses body a chat-only backend is asked to answer: first a check that everything the
 // client asked for can be honoured (what cannot is a 400 naming the field, never a silent drop that

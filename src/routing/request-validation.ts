@@ -1,7 +1,7 @@
 import type { Endpoint } from '../config/router-config';
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 
 /** Longer names are refused: the model is logged, counted per key and echoed in errors and headers. */
 export const MAX_MODEL_LENGTH = 256;

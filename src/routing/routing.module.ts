@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TransformModule } from '../transform/transform.module';
 import { AuthModule } from '../auth/auth.module';
 import { BackendsModule } from '../backends/backends.module';
 import { ChatCompletionsController } from './chat-completions.controller';
@@ -8,7 +7,7 @@ import { OpenAIProxyController } from './openai-proxy.controller';
 import { RoutingService } from './routing.service';
 
 @Module({
-  imports: [BackendsModule, AuthModule, TransformModule],
+  imports: [BackendsModule, AuthModule],
   controllers: [ChatCompletionsController, OpenAIProxyController, ModelsController],
   providers: [RoutingService],
   exports: [RoutingService],

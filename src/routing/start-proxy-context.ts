@@ -2,7 +2,7 @@ import type { Endpoint } from '../config/router-config';
 import type { RouterConfig } from '../config/compiled-config';
 import { OpenAIError } from '../common/openai-error';
 import { newOutcome, type ProxyContext, type RouterRequest } from '../common/proxy-context';
-import { isObject } from '../transform/request-transforms';
+import { isObject } from '../common/json';
 import { pathModel } from './path-model';
 import { validateProxyBody } from './request-validation';
 
@@ -21,7 +21,6 @@ export function startProxyContext(req: RouterRequest, endpoint: Endpoint, config
     requestedModel: body.model as string,
     targetModels: [body.model as string],
     stream: body.stream === true,
-    targetRewrites: [],
     dialect: endpoint === 'messages' ? 'anthropic' : endpoint === 'gemini' ? 'google' : 'openai',
     startedAt: (req as RouterRequest & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint(),
     outcome: newOutcome(),

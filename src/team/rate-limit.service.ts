@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { ClientKey } from '../auth/client-key.service';
+import type { ClientKey } from '../common/client-key';
 import { OpenAIError } from '../common/openai-error';
 import { RedisConnectionService } from './redis-connection.service';
 

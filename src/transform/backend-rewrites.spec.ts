@@ -11,13 +11,16 @@ const body = Object.freeze({
 });
 
 describe('rewriteForTarget', () => {
-  it("applies the chosen rewrites with each backend's own settings, without touching the input", () => {
+  it("applies each backend's own rewrites, without touching the input", () => {
     const strict = backend({ roleRewrites: { developer: 'system' }, unsupportedParams: ['reasoning_effort'], unsupportedMessageParams: ['reasoning_content'] });
-    expect(rewriteForTarget(body, strict, ['roles', 'params'])).toEqual({ model: 'm', messages: [{ role: 'system', content: 'x' }] });
-    expect(rewriteForTarget(body, strict, ['params'])).toEqual({ model: 'm', messages: body.messages });
+    expect(rewriteForTarget(body, strict)).toEqual({ model: 'm', messages: [{ role: 'system', content: 'x' }] });
+    const paramsOnly = backend({ unsupportedParams: ['reasoning_effort'] });
+    expect(rewriteForTarget(body, paramsOnly)).toEqual({ model: 'm', messages: body.messages });
+    const rolesOnly = backend({ roleRewrites: { developer: 'system' } });
+    expect(rewriteForTarget(body, rolesOnly)).toEqual({ ...body, messages: [{ role: 'system', content: 'x', reasoning_content: 'r' }] });
   });
 
   it('returns the same object for a backend without rewrites', () => {
-    expect(rewriteForTarget(body, backend({}), ['roles', 'params'])).toBe(body);
+    expect(rewriteForTarget(body, backend({}))).toBe(body);
   });
 });

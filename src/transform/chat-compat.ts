@@ -1,5 +1,5 @@
 import type { JsonObject } from '../common/proxy-context';
-import { isObject } from './request-transforms';
+import { isObject } from '../common/json';
 
 // Pure fixes that make the bodies real clients send to /chat/completions valid Chat Completions for
 // backends that speak nothing else (Ollama, Groq, vLLM). Cursor sends Responses-API-shaped bodies

@@ -1,4 +1,4 @@
-import { isObject, rewriteRoles, stripMessageParams, stripParams } from './request-transforms';
+import { rewriteRoles, stripMessageParams, stripParams } from './request-transforms';
 
 function frozenCopy<T>(value: T): T {
   const copy = structuredClone(value);
@@ -97,16 +97,5 @@ describe('stripMessageParams', () => {
   ])('returns the same body for %s', (_what, params) => {
     const input = frozenCopy(body);
     expect(stripMessageParams(input, params)).toBe(input);
-  });
-});
-
-describe('isObject', () => {
-  it.each([
-    [{}, true],
-    [[], false],
-    [null, false],
-    ['x', false],
-  ])('%j -> %s', (value, expected) => {
-    expect(isObject(value)).toBe(expected);
   });
 });

@@ -1,3 +1,4 @@
+import { isObject } from '../common/json';
 import type { JsonObject } from '../common/proxy-context';
 
 // Pure per-backend request transforms. Each returns the input unchanged when it has nothing to do and
@@ -43,20 +44,4 @@ export function stripMessageParams(body: JsonObject, params: readonly string[]):
     changed[i] = copy;
   }
   return changed ? { ...body, messages: changed } : body;
-}
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The text of a chat message or delta: a string, or (Mistral and a few others) an array of text parts. */
-export function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part) => (isObject(part) && part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
-}
-
-/** A streamed tool call's arguments as text: a JSON string in chat; a few backends (Ollama) send the object itself. */
-export function argumentsText(args: unknown): string {
-  return typeof args === 'string' ? args : isObject(args) ? JSON.stringify(args) : '';
 }

@@ -1,5 +1,5 @@
 import { invalidKeyMessage } from './api-key.guard';
-import { presentedKey } from './presented-key';
+import { presentedKey } from '../auth/presented-key';
 
 describe('presentedKey', () => {
   it.each([

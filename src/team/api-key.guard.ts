@@ -2,13 +2,13 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { OpenAIError } from '../common/openai-error';
 import { RouterConfigService } from '../config/router-config.service';
-import { RateLimitService } from '../team/rate-limit.service';
+import { RateLimitService } from './rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
 import { isGeminiPath } from '../common/gemini-path';
-import { isMessagesPath } from '../messages/messages-path';
-import { ClientKeyService } from './client-key.service';
-import { presentedKey } from './presented-key';
-import { IS_PUBLIC } from './public.decorator';
+import { isMessagesPath } from '../common/messages-path';
+import { ClientKeyService } from '../auth/client-key.service';
+import { presentedKey } from '../auth/presented-key';
+import { IS_PUBLIC } from '../auth/public.decorator';
 
 /**
  * Global guard: every route needs `Authorization: Bearer <key>` unless it is marked @Public(); the
