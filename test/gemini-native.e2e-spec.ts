@@ -1,0 +1,139 @@
+import { GoogleGenAI } from '@google/genai';
+import { FakeUpstream, json } from './fake-upstream';
+import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
+
+// The Gemini door's paths and keys: native pass-through to a backend that speaks the Gemini API itself
+// (its own key as x-goog-api-key, the body and ?alt=sse kept), the router key by x-goog-api-key, ?key= or
+// Bearer on /v1beta, /v1 and unprefixed paths, model names holding "/" and ":", and the Google model list.
+
+const TEAM_KEY = 'team_key_gemini_native_0000001';
+
+const geminiAnswer = (text: string) => ({
+  candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
+  usageMetadata: { promptTokenCount: 2, candidatesTokenCount: 1, totalTokenCount: 3 },
+  modelVersion: 'gemini-2.5-pro',
+  responseId: 'native-1',
+});
+
+describe('gemini: native pass-through, keys and paths', () => {
+  let google: FakeUpstream;
+  let chat: FakeUpstream;
+  let router: RunningRouter;
+
+  beforeAll(async () => {
+    [google, chat] = await Promise.all([FakeUpstream.start(), FakeUpstream.start()]);
+    router = await startRouter(
+      {
+        aliases: { 'gemini-2.5-pro': 'studio/gemini-2.5-pro', 'gemini-2.5-flash': 'chat/qwen3-coder:30b' },
+        backends: [
+          backend('studio', `${google.url.replace(/\/v1$/, '')}/v1beta`, { endpoints: ['gemini'], key_env_var: 'STUDIO_KEY' }),
+          backend('chat', chat.url, { key_env_var: 'CHAT_KEY' }),
+        ],
+        api_keys: [{ name: 'team', key_env: 'TEAM_KEY', allowed_models: ['gemini-2.5-flash'] }],
+      },
+      { STUDIO_KEY: 'studio_secret', CHAT_KEY: 'chat_secret', TEAM_KEY },
+    );
+  });
+
+  afterAll(async () => {
+    await router?.close();
+    await Promise.all([google, chat].map((f) => f?.close()));
+  });
+
+  beforeEach(() => {
+    google.requests.length = 0;
+    chat.requests.length = 0;
+    chat.handle(undefined);
+  });
+
+  it('passes generateContent to a "gemini" backend untouched, with its own key as x-goog-api-key', async () => {
+    google.handle((_req, res) => json(res, 200, geminiAnswer('native hello')));
+    const ai = new GoogleGenAI({ apiKey: ROUTER_KEY, httpOptions: { baseUrl: router.url } });
+    const result = await ai.models.generateContent({
+      model: 'gemini-2.5-pro',
+      contents: 'hi',
+      config: { temperature: 0.3, safetySettings: [{ category: 'HARM_CATEGORY_HATE_SPEECH' as never, threshold: 'BLOCK_NONE' as never }] },
+    });
+    expect(result.text).toBe('native hello');
+    expect(result.responseId).toBe('native-1');
+    const [sent] = google.requests;
+    expect(sent.path).toMatch(/^\/v1beta\/models\/gemini-2\.5-pro:generateContent$/);
+    expect(sent.headers['x-goog-api-key']).toBe('studio_secret');
+    expect(sent.rawBody).not.toContain(ROUTER_KEY);
+    expect(JSON.stringify(sent.headers)).not.toContain(ROUTER_KEY);
+    expect(sent.body).toMatchObject({
+      contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
+      generationConfig: { temperature: 0.3 },
+      safetySettings: [{ category: 'HARM_CATEGORY_HATE_SPEECH', threshold: 'BLOCK_NONE' }],
+    });
+    expect(sent.body).not.toHaveProperty('model');
+  });
+
+  it('streams natively with ?alt=sse kept and the client ?key= dropped', async () => {
+    google.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify(geminiAnswer('one '))}\r\n\r\n`);
+      res.end(`data: ${JSON.stringify(geminiAnswer('two'))}\r\n\r\n`);
+    });
+    const res = await fetch(`${router.url}/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=${ROUTER_KEY}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'count' }] }] }),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('"one "');
+    expect(text).toContain('"two"');
+    expect(google.requests[0].path).toBe('/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse');
+  });
+
+  it.each([
+    ['x-goog-api-key on /v1beta', '/v1beta', { 'x-goog-api-key': ROUTER_KEY }, ''],
+    ['?key= on /v1', '/v1', {}, `?key=${ROUTER_KEY}`],
+    ['Bearer without a version prefix', '', { authorization: `Bearer ${ROUTER_KEY}` }, ''],
+  ])('bridges a model name holding "/" and ":" with the key as %s', async (_how, version, headers, query) => {
+    const res = await fetch(`${router.url}${version}/models/chat/qwen3-coder:30b:generateContent${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ contents: 'hello' }),
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).candidates[0].content.parts[0].text).toEqual(expect.any(String));
+    expect(chat.requests[0].body.model).toBe('qwen3-coder:30b');
+    expect(chat.requests[0].headers.authorization).toBe('Bearer chat_secret');
+  });
+
+  it('reads nothing before the key is accepted: a wrong key with a broken body is 401, in Google shape', async () => {
+    for (const headers of [{ 'x-goog-api-key': 'wrong' }, {}] as Record<string, string>[]) {
+      const res = await fetch(`${router.url}/v1beta/models/gemini-2.5-flash:generateContent?key=also-wrong`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{"contents": [',
+      });
+      expect(res.status).toBe(401);
+      expect((await res.json()).error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED' });
+    }
+    expect(chat.requests).toHaveLength(0);
+  });
+
+  it('lists the models in Google shape, filtered by the team key, and gets one by name', async () => {
+    const all = new GoogleGenAI({ apiKey: ROUTER_KEY, httpOptions: { baseUrl: router.url, apiVersion: 'v1beta' } });
+    const names: string[] = [];
+    for await (const model of await all.models.list()) names.push(model.name ?? '');
+    expect(names).toEqual(expect.arrayContaining(['models/gemini-2.5-pro', 'models/gemini-2.5-flash']));
+
+    const team = new GoogleGenAI({ apiKey: TEAM_KEY, httpOptions: { baseUrl: router.url, apiVersion: 'v1beta' } });
+    const teamNames: string[] = [];
+    for await (const model of await team.models.list()) teamNames.push(model.name ?? '');
+    expect(teamNames).toEqual(['models/gemini-2.5-flash']);
+
+    const one = await all.models.get({ model: 'gemini-2.5-flash' });
+    expect(one).toMatchObject({ name: 'models/gemini-2.5-flash', supportedActions: expect.arrayContaining(['generateContent']) });
+    const missing = await fetch(`${router.url}/v1beta/models/nowhere`, { headers: { 'x-goog-api-key': ROUTER_KEY } });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error).toMatchObject({ code: 404, status: 'NOT_FOUND' });
+    // OpenAI's list stays OpenAI's.
+    const openai = await fetch(`${router.url}/v1/models`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } });
+    expect((await openai.json()).object).toBe('list');
+  });
+});
