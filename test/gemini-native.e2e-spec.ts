@@ -136,4 +136,27 @@ describe('gemini: native pass-through, keys and paths', () => {
     const openai = await fetch(`${router.url}/v1/models`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } });
     expect((await openai.json()).object).toBe('list');
   });
+
+  it("lists and gets models on the SDK's default API version (v1) in Google shape, OpenAI's shape for a Bearer key", async () => {
+    google.handle((_req, res) => json(res, 200, { models: [{ name: 'models/gemini-2.5-flash-lite', supportedGenerationMethods: ['generateContent'] }] }));
+    const ai = new GoogleGenAI({ apiKey: ROUTER_KEY, httpOptions: { baseUrl: router.url } });
+    const names: string[] = [];
+    for await (const model of await ai.models.list()) names.push(model.name ?? '');
+    expect(names).toEqual(expect.arrayContaining(['models/gemini-2.5-pro', 'models/gemini-2.5-flash']));
+    expect(await ai.models.get({ model: 'gemini-2.5-pro' })).toMatchObject({ name: 'models/gemini-2.5-pro' });
+    // The Gemini backend's own list, asked with its key as x-goog-api-key and read in Google's shape.
+    expect(names).toContain('models/studio/gemini-2.5-flash-lite');
+    expect(google.requests[0]).toMatchObject({ method: 'GET', path: '/v1beta/models' });
+    expect(google.requests[0].headers['x-goog-api-key']).toBe('studio_secret');
+    expect(google.requests[0].headers.authorization).toBeUndefined();
+
+    const openai = await fetch(`${router.url}/v1/models/gemini-2.5-pro`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } });
+    expect(await openai.json()).toEqual({ id: 'gemini-2.5-pro', object: 'model', created: expect.any(Number), owned_by: expect.any(String) });
+    const wrong = await fetch(`${router.url}/v1/models`, { headers: { 'x-goog-api-key': 'wrong' } });
+    expect(wrong.status).toBe(401);
+    expect((await wrong.json()).error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED' });
+    const missing = await fetch(`${router.url}/v1/models/nowhere`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error).toMatchObject({ type: 'not_found_error', code: 'model_not_found' });
+  });
 });

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isGeminiPath, queryKey } from '../common/gemini-path';
+import { isGeminiPath, isGoogleModelsRequest, queryKey } from '../common/gemini-path';
 import { isMessagesPath } from '../common/messages-path';
 
 const BEARER = /^bearer\s+(.+)$/i;
@@ -20,7 +20,7 @@ export function presentedKey(req: KeyCarrier): string | undefined {
   // Anthropic clients (Claude Code's ANTHROPIC_API_KEY) send the key as x-api-key: accepted on their paths only.
   if (isMessagesPath(req.url)) return headerKey(req.headers['x-api-key']);
   // Gemini CLI and the Google Gen AI SDK send x-goog-api-key, or ?key= in the URL: on the Gemini paths only.
-  if (isGeminiPath(req.url)) return headerKey(req.headers['x-goog-api-key']) ?? queryKey(req.url);
+  if (isGeminiPath(req.url) || isGoogleModelsRequest(req)) return headerKey(req.headers['x-goog-api-key']) ?? queryKey(req.url);
   return undefined;
 }
 

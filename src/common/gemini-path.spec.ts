@@ -1,4 +1,4 @@
-import { isGeminiPath, queryKey, withoutQueryKey } from './gemini-path';
+import { isGeminiPath, isGoogleModelsRequest, queryKey, withoutQueryKey } from './gemini-path';
 
 describe('gemini paths and the ?key= of their URLs', () => {
   it.each([
@@ -25,5 +25,15 @@ describe('gemini paths and the ?key= of their URLs', () => {
     expect(withoutQueryKey('/v1beta/models/m:generateContent?key=secret&alt=sse')).toBe('/v1beta/models/m:generateContent?key=[redacted]&alt=sse');
     expect(withoutQueryKey('/x?alt=sse&key=secret')).toBe('/x?alt=sse&key=[redacted]');
     expect(withoutQueryKey('/v1/chat/completions')).toBe('/v1/chat/completions');
+  });
+
+  it('takes GET /v1/models[/{model}] with x-goog-api-key for a Gemini client, and nothing else', () => {
+    const goog = { 'x-goog-api-key': 'k' };
+    expect(isGoogleModelsRequest({ url: '/v1/models', headers: goog })).toBe(true);
+    expect(isGoogleModelsRequest({ url: '/v1/models/gemini-2.5-flash?pageSize=50', headers: goog })).toBe(true);
+    expect(isGoogleModelsRequest({ url: '/models', headers: goog })).toBe(true);
+    expect(isGoogleModelsRequest({ url: '/v1/models', headers: { authorization: 'Bearer k' } })).toBe(false);
+    expect(isGoogleModelsRequest({ url: '/v1/chat/completions', headers: goog })).toBe(false);
+    expect(isGoogleModelsRequest({ url: '/v1/modelsx', headers: goog })).toBe(false);
   });
 });

@@ -8,6 +8,17 @@ export function isGeminiPath(url: string | undefined): boolean {
   return url !== undefined && GEMINI_PATH.test(url);
 }
 
+/** GET /v1/models[/{model}], OpenAI's paths, which the Gen AI SDK also calls (its default API version is v1). */
+const MODELS_PATH = /^\/(?:v1\/)?models(?:\/[^?]*)?(?:\?|$)/;
+
+/**
+ * A Gemini client on the OpenAI model paths: it sends x-goog-api-key (OpenAI clients send a Bearer key), so it
+ * gets the key read from there, Google's model shapes and Google's errors.
+ */
+export function isGoogleModelsRequest(req: { url?: string; headers: Record<string, unknown> }): boolean {
+  return req.headers['x-goog-api-key'] !== undefined && req.url !== undefined && MODELS_PATH.test(req.url);
+}
+
 /** The `key` query parameter of a URL, or undefined; the rest of the query is not parsed. */
 export function queryKey(url: string | undefined): string | undefined {
   const start = url?.indexOf('?') ?? -1;

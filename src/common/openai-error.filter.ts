@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { isMessagesPath } from './messages-path';
 import { writeErrorIn } from './error-dialect';
-import { isGeminiPath } from './gemini-path';
+import { isGeminiPath, isGoogleModelsRequest } from './gemini-path';
 import { OpenAIError, typeForStatus } from './openai-error';
 
 /** body-parser (express.json) errors carry a `type`; they become OpenAI-style errors too. */
@@ -44,7 +44,8 @@ export class OpenAIErrorFilter implements ExceptionFilter {
       return;
     }
     const url = req.originalUrl ?? req.url;
-    writeErrorIn(isMessagesPath(url) ? 'anthropic' : isGeminiPath(url) ? 'google' : 'openai', res, error);
+    const google = isGeminiPath(url) || isGoogleModelsRequest({ url, headers: req.headers });
+    writeErrorIn(isMessagesPath(url) ? 'anthropic' : google ? 'google' : 'openai', res, error);
   }
 
   toOpenAIError(exception: unknown): OpenAIError {

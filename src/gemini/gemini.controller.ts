@@ -1,7 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { BackendClientService } from '../backends/backend-client.service';
+import { geminiModel, modelIdOf } from '../backends/google-model';
 import { ModelCatalogService } from '../backends/model-catalog.service';
+import { isGoogleModelsRequest } from '../common/gemini-path';
 import { badRequest, OpenAIError } from '../common/openai-error';
 import type { ProxyContext, RouterRequest } from '../common/proxy-context';
 import { RouterConfigService } from '../config/router-config.service';
@@ -11,7 +13,6 @@ import { pathModel, PATH_MODEL_PARAM } from '../routing/path-model';
 import { RoutingService } from '../routing/routing.service';
 import { isObject } from '../common/json';
 import { geminiBridge, geminiEmbedBridge } from './gemini-bridge';
-import { geminiModel, modelIdOf } from './gemini-models';
 import { nativeGeminiPath } from './gemini-native-path';
 import { geminiToChat } from './gemini-request';
 import { geminiPaths, GeminiRoute, type GeminiMethod } from './gemini-route.decorator';
@@ -62,13 +63,15 @@ export class GeminiController {
     return { models: models.filter((m) => req.clientKey?.allowsModel(m.id)).map(geminiModel) };
   }
 
-  @Get([`v1beta/models/*${PATH_MODEL_PARAM}`])
-  async getModel(@Req() req: RouterRequest): Promise<Record<string, unknown>> {
+  /** One model; on /v1 and bare paths OpenAI's retrieve shape, unless a Gemini client (x-goog-api-key) asks. */
+  @Get([`v1beta/models/*${PATH_MODEL_PARAM}`, `v1/models/*${PATH_MODEL_PARAM}`, `models/*${PATH_MODEL_PARAM}`])
+  async getModel(@Req() req: RouterRequest): Promise<object> {
     const id = modelIdOf(pathModel(req) ?? '');
     const models = await this.catalog.list(this.configService.current);
     const found = models.find((m) => m.id === id && req.clientKey?.allowsModel(m.id));
     if (!found) throw new OpenAIError(404, 'model_not_found', `models/${id} is not found. GET /v1beta/models lists the models this key may use.`);
-    return geminiModel(found);
+    const google = req.originalUrl.startsWith('/v1beta/') || isGoogleModelsRequest(req);
+    return google ? geminiModel(found) : found;
   }
 
   private generate(ctx: ProxyContext, req: RouterRequest, res: Response, method: GeminiMethod): Promise<void> {

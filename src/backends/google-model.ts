@@ -1,7 +1,8 @@
-import type { ModelEntry } from '../backends/model-catalog.service';
+import type { ModelEntry } from './model-catalog.service';
 
-// GET /v1beta/models in Google's shape: the router's models (aliases and every backend's, with prefix),
-// each as a Model a Gemini client can call.
+// The model list in Google's shape (GET /v1beta/models, and GET /v1/models for the Gen AI SDK, whose default
+// API version is v1): the router's models (aliases and every backend's, with prefix), each as a Model a
+// Gemini client can call.
 
 const METHODS = ['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents'];
 
