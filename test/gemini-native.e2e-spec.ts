@@ -7,6 +7,7 @@ import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harnes
 // Bearer on /v1beta, /v1 and unprefixed paths, model names holding "/" and ":", and the Google model list.
 
 const TEAM_KEY = 'team_key_gemini_native_0000001';
+const LIMITED_KEY = 'team_key_gemini_limited_000002';
 
 const geminiAnswer = (text: string) => ({
   candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
@@ -29,9 +30,12 @@ describe('gemini: native pass-through, keys and paths', () => {
           backend('studio', `${google.url.replace(/\/v1$/, '')}/v1beta`, { endpoints: ['gemini'], key_env_var: 'STUDIO_KEY' }),
           backend('chat', chat.url, { key_env_var: 'CHAT_KEY' }),
         ],
-        api_keys: [{ name: 'team', key_env: 'TEAM_KEY', allowed_models: ['gemini-2.5-flash'] }],
+        api_keys: [
+          { name: 'team', key_env: 'TEAM_KEY', allowed_models: ['gemini-2.5-flash'] },
+          { name: 'limited', key_env: 'LIMITED_KEY', rate_limit: { requests_per_minute: 2 } },
+        ],
       },
-      { STUDIO_KEY: 'studio_secret', CHAT_KEY: 'chat_secret', TEAM_KEY },
+      { STUDIO_KEY: 'studio_secret', CHAT_KEY: 'chat_secret', TEAM_KEY, LIMITED_KEY },
     );
   });
 
@@ -158,5 +162,34 @@ describe('gemini: native pass-through, keys and paths', () => {
     const missing = await fetch(`${router.url}/v1/models/nowhere`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } });
     expect(missing.status).toBe(404);
     expect((await missing.json()).error).toMatchObject({ type: 'not_found_error', code: 'model_not_found' });
+  });
+
+  it("counts a team key's Gemini requests in its limit, usage and metrics: over the limit 429 RESOURCE_EXHAUSTED", async () => {
+    const ai = new GoogleGenAI({ apiKey: LIMITED_KEY, httpOptions: { baseUrl: router.url } });
+    expect((await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'one' })).text).toBe('Hello');
+    const streamed: string[] = [];
+    for await (const part of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'two' })) streamed.push(part.text ?? '');
+    expect(streamed.join('')).toBe('Hello');
+    const over = await fetch(`${router.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': LIMITED_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: 'three' }),
+    });
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await over.json()).error).toMatchObject({ code: 429, status: 'RESOURCE_EXHAUSTED' });
+
+    // Usage: the day window (a minute boundary may fall inside the test); tokens are charged when the response closes.
+    let row: { requests: number; total_tokens: number } | undefined;
+    for (let i = 0; i < 50 && (row?.total_tokens ?? 0) < 7; i++) {
+      const report = (await (await fetch(`${router.url}/v1/usage`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } })).json()) as {
+        windows: Array<{ window: string; data: Array<{ key: string; model: string; requests: number; total_tokens: number }> }>;
+      };
+      row = report.windows.find((w) => w.window === 'day')!.data.find((r) => r.key === 'limited' && r.model === 'gemini-2.5-flash');
+      if ((row?.total_tokens ?? 0) < 7) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(row).toMatchObject({ requests: 2, total_tokens: 7 });
+    const metrics = await (await fetch(`${router.url}/metrics`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } })).text();
+    expect(metrics).toMatch(/key="limited"/);
   });
 });
