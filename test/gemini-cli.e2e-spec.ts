@@ -142,4 +142,18 @@ describe('gemini: the real Gemini CLI through the router to a chat-only backend'
     expect(result?.tool_call_id).toBe(call.id);
     expect(String(result?.content)).toContain('pineapple');
   }, 120_000);
+
+  it('takes a router model name with "/" and ":" by -m, with GEMINI_API_KEY_AUTH_MECHANISM=bearer (a Bearer header as well)', async () => {
+    backendAnswers(10, (_req, res) => void sse(res, [chunk({ role: 'assistant', content: 'Straight to qwen.' }), chunk({}, 'stop'), usageChunk]));
+    const run = await runAgent('gemini', ['-p', 'Say hello', '-m', 'chat/qwen3-coder:30b'], {
+      env: { ...sandbox.env, GEMINI_API_KEY_AUTH_MECHANISM: 'bearer', GEMINI_API_KEY: ROUTER_KEY },
+      cwd: sandbox.work,
+      timeoutMs: 90_000,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Straight to qwen.');
+    // No routing call when the model is given: every request is the turn, on the model named.
+    expect(upstream.requests.map((r) => r.body.model)).toEqual(['qwen3-coder:30b']);
+    expect(upstream.requests[0].headers.authorization).toBe('Bearer chat_backend_key');
+  }, 120_000);
 });
