@@ -34,7 +34,7 @@ describe('gemini: edge validation and stream faults', () => {
     router = await startRouter({
       max_request_bytes: 1024 * 1024,
       aliases: { 'gemini-2.5-flash': 'chat/qwen3' },
-      backends: [backend('chat', upstream.url, { retries: 0, stream_idle_timeout_ms: 300 })],
+      backends: [backend('chat', upstream.url, { retries: 0, stream_idle_timeout_ms: 300, keepalive_ms: 40 })],
     });
     ai = new GoogleGenAI({ apiKey: ROUTER_KEY, httpOptions: { baseUrl: router.url } });
   });
@@ -185,5 +185,17 @@ describe('gemini: edge validation and stream faults', () => {
       expect(JSON.parse((error as ApiError).message).error).toMatchObject({ code: status, status: name });
     }
     await stillServes();
+  });
+
+  it('keeps a slow-starting stream alive with SSE comments, which the SDK reads past', async () => {
+    upstream.handle(async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 250));
+      await sse(res, [chunk({ content: 'late ' }), chunk({ content: 'hello' }), chunk({}, 'stop')]);
+    });
+    const raw = await (await post(`{${hi}}`, 'streamGenerateContent?alt=sse')).text();
+    expect(raw).toMatch(/^: keep-alive\n\n/);
+    const texts: string[] = [];
+    for await (const part of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'go' })) texts.push(part.text ?? '');
+    expect(texts.join('')).toBe('late hello');
   });
 });
