@@ -1,4 +1,4 @@
-import { GoogleGenAI } from '@google/genai';
+import { ApiError, GoogleGenAI } from '@google/genai';
 import { FakeUpstream, json } from './fake-upstream';
 import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
@@ -89,6 +89,23 @@ describe('gemini: native pass-through, keys and paths', () => {
     expect(text).toContain('"one "');
     expect(text).toContain('"two"');
     expect(google.requests[0].path).toBe('/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse');
+  });
+
+  it('ends a native stream the backend drops midway with a Google error the SDK raises, and keeps serving', async () => {
+    google.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify(geminiAnswer('partial'))}\r\n\r\n`, () => setTimeout(() => res.destroy(), 50));
+    });
+    const ai = new GoogleGenAI({ apiKey: ROUTER_KEY, httpOptions: { baseUrl: router.url } });
+    const texts: string[] = [];
+    const error = await (async () => {
+      for await (const part of await ai.models.generateContentStream({ model: 'gemini-2.5-pro', contents: 'go' })) texts.push(part.text ?? '');
+    })().catch((e: unknown) => e);
+    expect(texts).toEqual(['partial']);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(502);
+    google.handle((_req, res) => json(res, 200, geminiAnswer('back again')));
+    expect((await ai.models.generateContent({ model: 'gemini-2.5-pro', contents: 'hi' })).text).toBe('back again');
   });
 
   it.each([
