@@ -108,6 +108,20 @@ describe('gemini: native pass-through, keys and paths', () => {
     expect((await ai.models.generateContent({ model: 'gemini-2.5-pro', contents: 'hi' })).text).toBe('back again');
   });
 
+  it('answers a native request nested too deep to forward with a clear 400, the backend untouched', async () => {
+    const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    for (const levels of [5_000, 50_000]) {
+      const res = await fetch(`${router.url}/v1beta/models/gemini-2.5-pro:generateContent`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': ROUTER_KEY, 'content-type': 'application/json' },
+        body: `{"contents":"hi","labels":${deep(levels)}}`,
+      });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT', message: expect.stringMatching(/nested too deeply/) });
+    }
+    expect(google.requests).toHaveLength(0);
+  });
+
   it.each([
     ['x-goog-api-key on /v1beta', '/v1beta', { 'x-goog-api-key': ROUTER_KEY }, ''],
     ['?key= on /v1', '/v1', {}, `?key=${ROUTER_KEY}`],
