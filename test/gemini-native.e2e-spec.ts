@@ -195,7 +195,7 @@ describe('gemini: native pass-through, keys and paths', () => {
     expect((await missing.json()).error).toMatchObject({ type: 'not_found_error', code: 'model_not_found' });
   });
 
-  it("counts a team key's Gemini requests in its limit, usage and metrics: over the limit 429 RESOURCE_EXHAUSTED", async () => {
+  it("counts a team key's Gemini requests in its limit, usage, metrics and dashboard: over the limit 429 RESOURCE_EXHAUSTED", async () => {
     const ai = new GoogleGenAI({ apiKey: LIMITED_KEY, httpOptions: { baseUrl: router.url } });
     expect((await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'one' })).text).toBe('Hello');
     const streamed: string[] = [];
@@ -222,5 +222,12 @@ describe('gemini: native pass-through, keys and paths', () => {
     expect(row).toMatchObject({ requests: 2, total_tokens: 7 });
     const metrics = await (await fetch(`${router.url}/metrics`, { headers: { authorization: `Bearer ${ROUTER_KEY}` } })).text();
     expect(metrics).toMatch(/key="limited"/);
+    // The dashboard's recent requests show them to the key itself, the 429 too.
+    const dashboard = await (await fetch(`${router.url}/ui/api/requests`, { headers: { authorization: `Bearer ${LIMITED_KEY}` } })).json();
+    expect(dashboard.data.map((l: { model: string; status: number }) => [l.model, l.status])).toEqual([
+      ['gemini-2.5-flash', 429],
+      ['gemini-2.5-flash', 200],
+      ['gemini-2.5-flash', 200],
+    ]);
   });
 });

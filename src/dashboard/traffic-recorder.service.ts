@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { RouterRequest } from '../common/proxy-context';
 import { finalStatus, RequestEventsService } from '../common/request-events.service';
 import { RouterConfigService } from '../config/router-config.service';
+import { pathModel } from '../routing/path-model';
 import { MinuteSeries } from './minute-series';
 import { RingBuffer } from './ring-buffer';
 
@@ -73,7 +74,8 @@ export class TrafficRecorderService implements OnModuleInit {
       if (name !== o?.backend && failedOn.indexOf(name) === i) this.seriesFor(name).record({ failed: true }, now);
     });
 
-    const model = ctx?.requestedModel ?? (req.body as { model?: unknown } | undefined)?.model;
+    // A request refused before its context started: the model it named, in the body or (Gemini) the path.
+    const model = ctx?.requestedModel ?? (req.body as { model?: unknown } | undefined)?.model ?? pathModel(req);
     this.recent.push({
       at: now,
       key: req.apiKeyName ?? null,
