@@ -4,6 +4,8 @@
 //   mode "latency": one connection, sequential requests: p50/p99 of the full response time (ms, µs resolution)
 //   mode "ttfb":    one connection, sequential streamed requests: p50/p99 time to the first body byte
 //   mode "streams": `count` concurrent streams held open to the end: how many completed with [DONE], time to first byte
+//   mode "split":   `connections` keep-alive loops for `seconds` after a warm-up: req/s, p50, p99, and how many
+//                   answers each backend gave (the router's x-llmrouter-backend header)
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -95,8 +97,55 @@ async function streams() {
   return { count: opts.count, completed, failed, seconds: (Date.now() - started) / 1000, p50: percentile(firstBytes, 50), p99: percentile(firstBytes, 99), maxFirstByteMs: firstBytes.at(-1) ?? null };
 }
 
+/** One request; resolves with [ms to the end, the backend the router named]. */
+function named(agent) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const req = http.request(opts.url, { method: 'POST', agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+        resolve([Number(process.hrtime.bigint() - start) / 1e6, String(res.headers['x-llmrouter-backend'] ?? '?')]);
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function split() {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections });
+  const loop = async (until, samples, by) => {
+    let errors = 0;
+    while (Date.now() < until) {
+      try {
+        const [ms, backend] = await named(agent);
+        samples?.push(ms);
+        if (by) by[backend] = (by[backend] ?? 0) + 1;
+      } catch {
+        errors++;
+        if (errors > 100) break;
+      }
+    }
+    return errors;
+  };
+  const warmUntil = Date.now() + opts.warmupSeconds * 1000;
+  await Promise.all(Array.from({ length: opts.connections }, () => loop(warmUntil)));
+  const samples = [];
+  const by = {};
+  const started = Date.now();
+  const errors = (await Promise.all(Array.from({ length: opts.connections }, () => loop(started + opts.seconds * 1000, samples, by)))).reduce((s, e) => s + e, 0);
+  const seconds = (Date.now() - started) / 1000;
+  agent.destroy();
+  samples.sort((a, b) => a - b);
+  return { rps: samples.length / seconds, p50: percentile(samples, 50), p99: percentile(samples, 99), total: samples.length, warmupTotal: 0, errors, non2xx: 0, split: by };
+}
+
 let result;
-if (opts.mode === 'load') {
+if (opts.mode === 'split') {
+  result = await split();
+} else if (opts.mode === 'load') {
   const warm = opts.warmupSeconds > 0 ? await runAutocannon(opts.warmupSeconds) : undefined;
   const r = await runAutocannon(opts.seconds);
   // total / duration rather than autocannon's per-second average, which short runs round badly.

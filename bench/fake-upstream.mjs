@@ -3,6 +3,8 @@
 //   /json/v1/...                   one non-streamed chat completion
 //   /sse/<chunks>/<delayMs>/v1/... an event stream of <chunks> chunks, the first at once, then one per
 //                                  <delayMs> (0 = back to back), then `data: [DONE]`
+//   /delay/<ms>/<slots>/v1/...     one non-streamed chat completion after <ms>, at most <slots> at once per
+//                                  path (a model server: the others queue, as on a GPU box)
 // Run directly (as bench/run.mjs does), it prints `LISTENING <port>`; startFakeUpstream starts it in-process.
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -26,9 +28,17 @@ export const SSE_CHUNK = `data: ${JSON.stringify({
 export const SSE_DONE = 'data: [DONE]\n\n';
 
 const SSE_PATH = /^\/sse\/(\d+)\/(\d+)\//;
+const DELAY_PATH = /^\/delay\/(\d+)\/(\d+)\//;
+/** The model servers of /delay paths: requests being served and waiting, by path. */
+const boxes = new Map();
 
 function answer(req, res) {
   const sse = SSE_PATH.exec(req.url);
+  const delay = sse ? null : DELAY_PATH.exec(req.url);
+  if (delay) {
+    serveOnBox(delay[0], Number(delay[1]), Number(delay[2]), res);
+    return;
+  }
   if (!sse) {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(COMPLETION), 'x-request-id': 'upstream-1' });
     res.end(COMPLETION);
@@ -54,6 +64,28 @@ function answer(req, res) {
     res.write(SSE_CHUNK);
   }, delayMs);
   res.on('close', () => clearInterval(timer));
+}
+
+function serveOnBox(key, ms, slots, res) {
+  let box = boxes.get(key);
+  if (!box) boxes.set(key, (box = { busy: 0, queue: [] }));
+  const run = () => {
+    box.busy++;
+    const timer = setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(COMPLETION) });
+      res.end(COMPLETION);
+    }, ms);
+    let done = false;
+    res.on('close', () => {
+      clearTimeout(timer);
+      if (done) return;
+      done = true;
+      box.busy--;
+      box.queue.shift()?.();
+    });
+  };
+  if (box.busy < slots) run();
+  else box.queue.push(run);
 }
 
 /** Starts the fake upstream; resolves with its base URL (http://host:port) and a close function. */

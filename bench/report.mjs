@@ -7,7 +7,7 @@ const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '-
 
 /** Prints the table and the targets to stdout and writes the JSON; `rows` are sorted and compared in place. */
 export function report(rows, { args, routerMain, machine, started }) {
-  const kindOrder = ['load', 'latency', 'ttfb', 'streams'];
+  const kindOrder = ['load', 'latency', 'ttfb', 'streams', 'split'];
   const targetOrder = (t) => ['direct', 'reference', 'ceiling'].indexOf(t) + 1 || 4;
   rows.sort((x, y) => x.scenario.localeCompare(y.scenario) || kindOrder.indexOf(x.kind) - kindOrder.indexOf(y.kind) || targetOrder(x.target) - targetOrder(y.target));
   compare(rows);
@@ -44,10 +44,18 @@ function compare(rows) {
       r.addedP99Ms = r.p99 - direct.p99;
     }
     if (r.kind === 'streams' && ref?.kibPerStream) r.perStreamVsReference = r.kibPerStream / ref.kibPerStream;
+    // The pool against the single backend of the same run.
+    const single = rows.find((x) => x.kind === 'split' && x.title.startsWith('single'));
+    if (r.kind === 'split' && single && single !== r) r.rpsVsSingle = r.rps / single.rps;
   }
 }
 
 function vsText(r) {
+  if (r.kind === 'split') {
+    const total = Object.values(r.split ?? {}).reduce((s, n) => s + n, 0) || 1;
+    const split = Object.entries(r.split ?? {}).map(([name, n]) => `${name} ${fmt((n / total) * 100, 0)}%`).join(' / ');
+    return [r.rpsVsSingle !== undefined ? `${fmt(r.rpsVsSingle * 100, 0)}% req/s of single` : '', split].filter(Boolean).join(', ');
+  }
   if (r.target === 'direct' || r.target === 'reference') return r.kibPerStream !== undefined ? `${fmt(r.kibPerStream, 0)} KiB/stream` : '';
   if (r.addedP50Ms !== undefined) return `+${fmt(r.addedP50Ms, 3)} ms p50, +${fmt(r.addedP99Ms, 3)} ms p99 over direct`;
   const parts = [];
@@ -71,9 +79,9 @@ function table(rows) {
     `(${r.scenario}) ${r.title}`,
     r.target,
     r.runtime ?? '-',
-    r.kind === 'streams' ? `${r.completed}/${r.count} done` : r.kind === 'load' ? fmt(r.rps, 0) : '-',
-    r.kind === 'idle' ? '-' : fmt(r.p50, r.kind === 'load' ? 0 : 3),
-    r.kind === 'idle' ? '-' : fmt(r.p99, r.kind === 'load' ? 0 : 3),
+    r.kind === 'streams' ? `${r.completed}/${r.count} done` : r.kind === 'load' || r.kind === 'split' ? fmt(r.rps, 0) : '-',
+    r.kind === 'idle' ? '-' : fmt(r.p50, r.kind === 'load' ? 0 : r.kind === 'split' ? 1 : 3),
+    r.kind === 'idle' ? '-' : fmt(r.p99, r.kind === 'load' ? 0 : r.kind === 'split' ? 1 : 3),
     fmt(r.cpuMsPerRequest, 3),
     fmt(r.peakRssMb, 1),
     vsText(r),

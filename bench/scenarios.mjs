@@ -13,6 +13,12 @@ export const MODES = {
   smoke: { seconds: 1.5, warmup: 0.5, conns: 4, latencyCount: 30, latencySeconds: 5, streams: 20, streamChunks: 2, streamDelayMs: 50, idleSeconds: 0.5 },
 };
 
+/**
+ * The pool scenario: two model servers of different speed behind one prefix, and the faster one alone.
+ * Each serves `slots` requests at once and queues the rest, as a GPU box does.
+ */
+export const POOL = { fastMs: 20, slowMs: 60, slots: 4, conns: 16 };
+
 /** The scenarios in the order they run; their titles name the mode's sizes. */
 export function scenarioList(sizes) {
   return [
@@ -23,6 +29,8 @@ export function scenarioList(sizes) {
     { id: 'd', title: '1 conn stream TTFB', kind: 'ttfb', model: 'ttfb/gpt-4o-mini', direct: '/sse/2/5/v1', stream: true },
     { id: 'e', title: `${sizes.streams} open streams`, kind: 'streams', model: 'slow/gpt-4o-mini', direct: null, stream: true },
     { id: 'idle', title: `idle after ${sizes.idleSeconds} s`, kind: 'idle', direct: null },
+    { id: 'pool', title: `single backend (${POOL.fastMs} ms, ${POOL.slots} at once), ${POOL.conns} conns`, kind: 'split', model: 'single/gpt-4o-mini', direct: null },
+    { id: 'pool', title: `pool of 2 (${POOL.fastMs} ms + ${POOL.slowMs} ms, ${POOL.slots} at once each), ${POOL.conns} conns`, kind: 'split', model: 'pool/gpt-4o-mini', direct: null },
   ];
 }
 
@@ -34,6 +42,11 @@ export function benchConfig(sizes, upstream) {
       b('sse', '/sse/200/0/v1'),
       b('ttfb', '/sse/2/5/v1'),
       b('slow', `/sse/${sizes.streamChunks}/${sizes.streamDelayMs}/v1`),
+      // The pool scenario: two members sharing the prefix "pool/" (least_busy, the default), and the
+      // faster one's twin alone.
+      b('single', `/delay/${POOL.fastMs}/${POOL.slots}/v1`),
+      { ...b('pool-fast', `/delay/${POOL.fastMs}/${POOL.slots}/v1`), prefix: 'pool/' },
+      { ...b('pool-slow', `/delay/${POOL.slowMs}/${POOL.slots}/v1`), prefix: 'pool/' },
     ],
     // No pool settings: scenario (e) checks that the defaults do not queue 1,000 streams.
   };
@@ -91,6 +104,8 @@ async function measure(bench, scenario, target, baseUrl, isDirect) {
     case 'latency':
     case 'ttfb':
       return runClient(bench, { ...common, mode: scenario.kind, count: sizes.latencyCount, warmup: Math.ceil(sizes.latencyCount / 10), seconds: sizes.latencySeconds });
+    case 'split':
+      return runClient(bench, { ...common, mode: 'split', connections: POOL.conns, seconds: sizes.seconds, warmupSeconds: sizes.warmup });
     case 'streams':
       return runClient(bench, { ...common, mode: 'streams', count: sizes.streams, seconds: (sizes.streamChunks * sizes.streamDelayMs) / 1000 + 30 });
   }
@@ -104,7 +119,8 @@ const shared = new Map();
 /** Runs the scenarios sharing one id (d has two) against each target; a fresh proxy process per target. */
 export async function runScenario(bench, group, configPath, upstream, workers = 1) {
   const rows = [];
-  const targets = workers > 1 ? ['router'] : [...(group[0].direct ? ['direct'] : []), 'reference', 'ceiling', 'router'];
+  // The pool scenario is the router's alone: the reference and ceiling proxies have no pools.
+  const targets = workers > 1 || group[0].kind === 'split' ? ['router'] : [...(group[0].direct ? ['direct'] : []), 'reference', 'ceiling', 'router'];
   for (const target of targets) {
     // Quick and smoke runs save start-ups: one process per target serves the scenarios whose memory
     // is not the point (a full run starts a fresh one per scenario; (b) and (e) always get one).
@@ -125,7 +141,7 @@ export async function runScenario(bench, group, configPath, upstream, workers = 
           const row = { scenario: scenario.id, title: scenario.title, kind: scenario.kind, target: workers > 1 ? `router x${workers}` : target, ...r };
           row.runtime = target === 'direct' ? '-' : bench.runtime.version;
           // CPU per request: steadier than req/s on a shared machine (other load slows both alike).
-          if (proc && scenario.kind === 'load') row.cpuMsPerRequest = (cpuMs(proc.child.pid) - startCpuMs) / (r.total + r.warmupTotal);
+          if (proc && (scenario.kind === 'load' || scenario.kind === 'split')) row.cpuMsPerRequest = (cpuMs(proc.child.pid) - startCpuMs) / (r.total + r.warmupTotal);
           // Idle: what the process holds now, not its start-up peak.
           row.peakRssMb = scenario.kind === 'idle' ? rssMb(proc.child.pid) : peakRssMb;
           if (scenario.kind === 'streams' && startRssMb) row.kibPerStream = ((peakRssMb - startRssMb) * 1024) / r.count;

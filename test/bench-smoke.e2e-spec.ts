@@ -90,5 +90,10 @@ describe('npm run bench -- --smoke', () => {
     expect(streams?.completed).toBe(streams?.count);
     expect(row('e', 'streams', 'router')?.peakRssMb).toBeGreaterThan(0);
     for (const target of ['reference', 'ceiling', 'router']) expect(row('idle', 'idle', target)?.peakRssMb).toBeGreaterThan(0);
+    // The pool scenario: the single backend and the pool of two, with the answers each member gave.
+    const pool = json.rows.filter((r) => r.scenario === 'pool' && r.kind === 'split') as Array<BenchRow & { title: string; split: Record<string, number> }>;
+    expect(pool.map((r) => r.title.split(' ')[0])).toEqual(['single', 'pool']);
+    expect(pool.every((r) => (r.rps ?? 0) > 0)).toBe(true);
+    expect(Object.keys(pool[1].split).sort()).toEqual(['pool-fast', 'pool-slow']);
   });
 });

@@ -41,14 +41,19 @@ export class FakeUpstream {
     return last;
   }
 
-  private listen(): Promise<void> {
+  /** Listens again on the same port after `close()` (a box that went down and came back). */
+  reopen(): Promise<void> {
+    return this.listen(Number(new URL(this.url).port));
+  }
+
+  private listen(port = 0): Promise<void> {
     this.server = createServer((req, res) => void this.onRequest(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
     return new Promise((resolve) => {
-      this.server.listen(0, '127.0.0.1', () => {
+      this.server.listen(port, '127.0.0.1', () => {
         this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
         resolve();
       });

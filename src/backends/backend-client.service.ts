@@ -11,22 +11,23 @@ import { msSince, recordUpstreamError, type JsonObject, type ProxyContext, type 
 import { nativeMessagesHeaders } from './native-headers';
 import { AnswerRelayService, type SentTarget } from './answer-relay.service';
 import { CircuitBreakerService } from './circuit-breaker.service';
-import { rewriteForTarget } from '../transform/backend-rewrites';
 import { upstreamEndpoint } from './bridge-relay';
 import { drainBody } from './response-relay';
 import { StreamKeepAlive } from './stream-keepalive';
 import { UpstreamPoolsService, type ReleaseSlot } from './upstream-pools.service';
+import { parseRetryAfter, retryDelay, serializedBody } from './upstream-request';
+import { missingKeyError, PoolAttemptsService, type AttemptFn, type AttemptVerdict, type MemberHooks } from './pool-attempts.service';
 import { classifyUpstreamError, isRetryableFailure, isRetryableStatus, UpstreamFailureKind } from './upstream-error';
 
 type PlannedTarget = RouteTarget & { trial: boolean };
+
+const DONE: AttemptVerdict = { done: true };
 
 type Attempt =
   | { ok: true; response: AxiosResponse<Readable> }
   | { ok: false; kind: UpstreamFailureKind; error: unknown }
   /** The backend's pool could not take the request (capped and full, or removed by a reload). */
   | { ok: false; kind: 'unavailable'; error: OpenAIError };
-
-const BASE_RETRY_DELAY_MS = 250;
 
 /**
  * Sends a routed request upstream through @nestjs/axios: the retry / fallback / circuit-breaker policy.
@@ -42,6 +43,7 @@ export class BackendClientService {
     private readonly breaker: CircuitBreakerService,
     private readonly pools: UpstreamPoolsService,
     private readonly relay: AnswerRelayService,
+    private readonly poolAttempts: PoolAttemptsService,
   ) {}
 
   async forward(ctx: ProxyContext, targets: RouteTarget[], req: RouterRequest, res: Response): Promise<void> {
@@ -89,6 +91,14 @@ export class BackendClientService {
     for (let t = 0; t < plan.length; t++) {
       const target = plan[t];
       const { backend } = target;
+      const isLastTarget = t === plan.length - 1;
+      if (backend.pool) {
+        const attempt: AttemptFn = (sent, trial, body, lastTry, hooks) => this.attempt(ctx, sent, trial, body, req, res, signal, keepalive, lastTry, hooks);
+        const verdict = await this.poolAttempts.tryPool(ctx, backend.pool, target.model, req, signal, isLastTarget, attempt);
+        if (verdict.done) return;
+        lastError = verdict.error;
+        continue;
+      }
       const endpoint = upstreamEndpoint(ctx, backend);
       if (!endpoint) {
         lastError = new OpenAIError(404, 'endpoint_not_supported', `Backend "${backend.name}" does not serve /v1/${ctx.endpoint} (it is not in its "endpoints" list).`, 'invalid_request_error');
@@ -96,10 +106,10 @@ export class BackendClientService {
       }
       const sent: SentTarget = { ...target, endpoint, bridged: endpoint !== ctx.endpoint };
       if (backend.missingKeyEnv) {
-        lastError = new OpenAIError(503, 'backend_key_missing', `Backend "${backend.name}" needs an API key: set ${backend.missingKeyEnv} in the router's environment and restart it.`);
+        lastError = missingKeyError(backend);
         continue;
       }
-      const body = serializeBody(this.upstreamBody(ctx, sent));
+      const body = serializedBody(ctx, sent);
       const retries = backend.options.retries;
       let retryAfterMs: number | undefined;
       for (let attempt = 0; attempt <= retries; attempt++) {
@@ -110,60 +120,78 @@ export class BackendClientService {
             return; // client left during the backoff
           }
         }
-        if (signal.aborted) return;
-        ctx.outcome.attempts++;
-        const result = await this.send(ctx, sent, body, req, signal);
-        const lastTry = attempt === retries && t === plan.length - 1;
-        if (result.ok) {
-          const status = result.response.status;
-          if (status >= 500 || status === 429) {
-            recordUpstreamError(ctx.outcome, backend.name, `http_${status}`);
-            this.breaker.recordFailure(backend.name, target.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
-          } else {
-            this.breaker.recordSuccess(backend.name, target.trial);
-          }
-          target.trial = false; // the trial has its verdict
-          if (!isRetryableStatus(status) || lastTry) {
-            await (sent.bridged ? this.relay.relayBridged(ctx, sent, result.response, res, keepalive) : this.relay.relay(ctx, target, result.response, res, keepalive));
-            return;
-          }
-          retryAfterMs = parseRetryAfter(result.response.headers as Record<string, unknown>);
-          // Read to its end when small, so the keep-alive connection goes back to the pool for the retry.
-          drainBody(result.response.data);
-          lastError = this.statusError(backend, status);
-          continue;
-        }
-        if (result.kind === 'aborted') return; // no verdict: the trial slot is released by tryTargets
-        if (result.kind === 'unavailable') {
-          // Not the backend's fault (no breaker verdict); waiting again would not help: next target.
-          recordUpstreamError(ctx.outcome, backend.name, result.error.code);
-          lastError = result.error;
-          break;
-        }
-        recordUpstreamError(ctx.outcome, backend.name, result.kind);
-        this.breaker.recordFailure(backend.name, target.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
-        target.trial = false;
-        lastError = this.failureError(backend, result.kind, result.error, req);
-        if (!isRetryableFailure(result.kind)) {
-          this.relay.sendError(ctx, res, lastError, keepalive);
-          return;
-        }
-        retryAfterMs = undefined;
+        const verdict = await this.attempt(ctx, sent, target, body, req, res, signal, keepalive, attempt === retries && isLastTarget);
+        if (verdict.done) return;
+        lastError = verdict.error;
+        retryAfterMs = verdict.retryAfterMs;
+        if (!verdict.retry) break;
       }
     }
     this.relay.sendError(ctx, res, lastError ?? new OpenAIError(502, 'backend_error', 'No backend could serve the request.'), keepalive);
   }
 
-  /** The body one target receives: the client's body with its model (bridged: converted to chat) and the backend's rewrites. */
-  upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
-    // A Gemini body names its model in the path only; the router put it in the body to route it.
-    if (!target.bridged && ctx.nativePath) return withoutModel(ctx.body);
-    let body: JsonObject = { ...ctx.body, model: target.model };
-    if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
-    return rewriteForTarget(body, target.backend);
+  /**
+   * One upstream attempt and its verdict: relayed (done), or failed in a way another attempt may fix.
+   * `trial` is the target's circuit trial flag, cleared once this attempt gave the circuit its verdict.
+   */
+  private async attempt(
+    ctx: ProxyContext,
+    sent: SentTarget,
+    trial: { trial: boolean },
+    body: string,
+    req: RouterRequest,
+    res: Response,
+    signal: AbortSignal,
+    keepalive: StreamKeepAlive | undefined,
+    lastTry: boolean,
+    hooks?: MemberHooks,
+  ): Promise<AttemptVerdict> {
+    const { backend } = sent;
+    if (signal.aborted) {
+      hooks?.release();
+      return DONE;
+    }
+    ctx.outcome.attempts++;
+    const result = await this.send(ctx, sent, body, req, signal, hooks);
+    if (result.ok) {
+      const status = result.response.status;
+      if (status >= 500 || status === 429) {
+        recordUpstreamError(ctx.outcome, backend.name, `http_${status}`);
+        this.breaker.recordFailure(backend.name, trial.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
+        hooks?.onFailure();
+      } else {
+        this.breaker.recordSuccess(backend.name, trial.trial);
+      }
+      trial.trial = false; // the trial has its verdict
+      if (!isRetryableStatus(status) || lastTry) {
+        await (sent.bridged ? this.relay.relayBridged(ctx, sent, result.response, res, keepalive) : this.relay.relay(ctx, sent, result.response, res, keepalive));
+        return DONE;
+      }
+      // Read to its end when small, so the keep-alive connection goes back to the pool for the retry.
+      drainBody(result.response.data);
+      return { done: false, retry: true, error: this.statusError(backend, status), retryAfterMs: parseRetryAfter(result.response.headers as Record<string, unknown>) };
+    }
+    if (result.kind === 'aborted') return DONE; // no verdict: the trial slot is released by the caller
+    if (result.kind === 'unavailable') {
+      // Not the backend's fault (no breaker verdict); waiting again would not help: next target.
+      recordUpstreamError(ctx.outcome, backend.name, result.error.code);
+      return { done: false, retry: false, error: result.error };
+    }
+    recordUpstreamError(ctx.outcome, backend.name, result.kind);
+    this.breaker.recordFailure(backend.name, trial.trial, backend.options.circuit_failures, backend.options.circuit_cooldown_ms);
+    hooks?.onFailure();
+    trial.trial = false;
+    const error = this.failureError(backend, result.kind, result.error, req);
+    // A pool member that never answered is left for another member: the client gets one answer.
+    if (result.kind === 'headers_timeout' && hooks?.otherMemberLeft) return { done: false, retry: false, error };
+    if (!isRetryableFailure(result.kind)) {
+      this.relay.sendError(ctx, res, error, keepalive);
+      return DONE;
+    }
+    return { done: false, retry: true, error };
   }
 
-  private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal): Promise<Attempt> {
+  private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal, hooks?: MemberHooks): Promise<Attempt> {
     const headers: Record<string, string> =
       target.endpoint === 'messages'
         ? nativeMessagesHeaders(target.backend, req.headers)
@@ -177,9 +205,11 @@ export class BackendClientService {
       release = typeof slot === 'function' ? slot : await slot;
       dispatcher = this.pools.poolFor(target.backend);
     } catch (error) {
+      hooks?.release();
       if (error instanceof OpenAIError) return { ok: false, kind: 'unavailable', error };
       return { ok: false, kind: 'aborted', error };
     }
+    const sentAt = hooks ? performance.now() : 0;
     try {
       const response = await this.http.axiosRef.request<Readable>({
         url: `${target.backend.baseUrl}/${!target.bridged && ctx.nativePath ? ctx.nativePath(target.model) : target.endpoint}`,
@@ -191,9 +221,15 @@ export class BackendClientService {
       });
       // The connection is the request's until its body is read or thrown away.
       response.data.once('close', release);
+      if (hooks) {
+        // A pool member's request counts as in flight until its answer (or stream) ends.
+        response.data.once('close', hooks.release);
+        hooks.onHeaders(performance.now() - sentAt, response.status);
+      }
       return { ok: true, response };
     } catch (error) {
       release();
+      hooks?.release();
       return { ok: false, kind: signal.aborted ? 'aborted' : classifyUpstreamError(error), error };
     }
   }
@@ -221,35 +257,4 @@ export class BackendClientService {
   }
 }
 
-function withoutModel(body: JsonObject): JsonObject {
-  const { model: _model, ...rest } = body;
-  return rest;
-}
-
-// A string, not a Buffer: undici sends strings as they are, and a Buffer copy of a 400 KB prompt
-// would stay in memory for the whole request next to the string.
-function serializeBody(body: JsonObject): string {
-  try {
-    return JSON.stringify(body);
-  } catch {
-    // JSON.parse accepts nesting that JSON.stringify cannot walk back (call stack exceeded).
-    throw new OpenAIError(400, 'invalid_body', 'The request body is nested too deeply.', 'invalid_request_error');
-  }
-}
-
-/** Exponential backoff with jitter, or the upstream's retry-after, capped at max_retry_delay_ms. */
-export function retryDelay(attempt: number, retryAfterMs: number | undefined, maxMs: number): number {
-  const base = retryAfterMs ?? BASE_RETRY_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
-  return Math.min(Math.max(0, base), maxMs);
-}
-
-export function parseRetryAfter(headers: Record<string, unknown>): number | undefined {
-  const ms = Number(headers['retry-after-ms']);
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = headers['retry-after'];
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(String(value));
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
+export { parseRetryAfter, retryDelay } from './upstream-request';

@@ -22,6 +22,11 @@ export class CircuitBreakerService {
     if (targets.length === 1) return [{ ...targets[0], trial: this.claimTrial(targets[0], now) }];
     const usable: Array<RouteTarget & { trial: boolean }> = [];
     for (const target of targets) {
+      if (target.backend.pool) {
+        // A pool's members have circuits of their own (PoolAttemptsService): usable while one may be tried.
+        if (target.backend.pool.members.some((m) => this.availability(m.name, now) !== 'open')) usable.push({ ...target, trial: false });
+        continue;
+      }
       const state = this.states.get(target.backend.name);
       if (!state || state.openUntil === 0) usable.push({ ...target, trial: false });
       else if (now >= state.openUntil && !state.trialInFlight) {
@@ -72,7 +77,20 @@ export class CircuitBreakerService {
     return now < state.openUntil ? 'open' : 'half_open';
   }
 
+  /** For a pool member: try it freely (closed), only as the trial (claimTrialOf), or not at all (open). */
+  availability(backend: string, now = Date.now()): 'closed' | 'trial' | 'open' {
+    const state = this.states.get(backend);
+    if (!state || state.openUntil === 0) return 'closed';
+    return now >= state.openUntil && !state.trialInFlight ? 'trial' : 'open';
+  }
+
+  claimTrialOf(backend: string): void {
+    const state = this.states.get(backend);
+    if (state) state.trialInFlight = true;
+  }
+
   private claimTrial(target: RouteTarget, now: number): boolean {
+    if (target.backend.pool) return false;
     const state = this.states.get(target.backend.name);
     if (!state || state.openUntil === 0 || now < state.openUntil || state.trialInFlight) return false;
     state.trialInFlight = true;

@@ -1,4 +1,4 @@
-import { ApiKeyConfig, BackendOptions, Endpoint } from './router-config';
+import { ApiKeyConfig, BackendOptions, BalancingStrategy, Endpoint } from './router-config';
 
 // The runtime form of the config: everything a request needs is computed once at load time
 // (headers, prefix order, alias lists), so the hot path only reads.
@@ -23,6 +23,31 @@ export interface CompiledBackend {
   unsupportedMessageParams: readonly string[];
   endpoints: ReadonlySet<Endpoint>;
   options: Readonly<Required<BackendOptions>>;
+  /** Its share of the pool's traffic (default 1). */
+  weight: number;
+  /** Requests it serves at once; 0 for no cap. */
+  maxConcurrent: number;
+  /**
+   * Set when requests to this backend are balanced: its prefix is shared (a pool of several members) or
+   * it has max_concurrent (a pool of one). Unset, the request path is the plain single-backend one.
+   */
+  pool?: CompiledPool;
+}
+
+/** Backends sharing a prefix, compiled once per loaded config. */
+export interface CompiledPool {
+  prefix: string;
+  /** In config order. */
+  members: readonly CompiledBackend[];
+  strategy: BalancingStrategy;
+  sessionAffinity: boolean;
+  /** Two 32-bit seeds per member (same order), from its name only: the rendezvous hash of a session key. */
+  seeds: Uint32Array;
+}
+
+/** The backends a target may be served by: a pool's members, or the backend itself. */
+export function membersOf(backend: CompiledBackend): readonly CompiledBackend[] {
+  return backend.pool?.members ?? [backend];
 }
 
 export interface RouterConfig {
@@ -48,12 +73,19 @@ export interface RouterConfig {
   responsesStore: { ttlSeconds: number; maxBytes: number };
   aliases: ReadonlyMap<string, readonly string[]>;
   backends: readonly CompiledBackend[];
-  /** Longest prefix first, so the first match is the longest one. */
+  /** One backend per prefix (a pool's first member), longest prefix first, so the first match is the longest one. */
   backendsByPrefix: readonly CompiledBackend[];
+  /** The balanced pools (see CompiledBackend.pool), for the balancer, metrics and dashboard. */
+  pools: readonly CompiledPool[];
   defaultBackend?: CompiledBackend;
 }
 
 /** "ollama/ -> ollama (default), groq/ -> groq": for the start-up and reload log lines. */
 export function describeBackends(config: RouterConfig): string {
-  return config.backends.map((b) => `${b.prefix} -> ${b.name}${b.isDefault ? ' (default)' : ''}`).join(', ');
+  return config.backendsByPrefix
+    .map((first) => {
+      const members = membersOf(first).map((b) => `${b.name}${b.isDefault ? ' (default)' : ''}`).join(', ');
+      return `${first.prefix} -> ${members}${first.pool && first.pool.members.length > 1 ? ` (${first.pool.strategy})` : ''}`;
+    })
+    .join(', ');
 }

@@ -33,8 +33,16 @@ describe('config validation', () => {
     ['an empty prefix', { backends: [{ ...ollama, prefix: '' }] }, 'backends[0].prefix: prefix must not be empty'],
     ['a missing prefix', { backends: [{ name: 'x', base_url: 'http://x' }] }, 'backends[0].prefix: prefix is required'],
     ['a missing name', { backends: [{ base_url: 'http://x', prefix: 'x/' }] }, 'backends[0].name: name is required'],
-    ['two defaults', { backends: [{ ...ollama, default: true }, { ...groq, default: true }] }, 'backends: only one backend may be the default, found backends[0], backends[1]'],
-    ['duplicate prefixes', { backends: [ollama, { ...groq, prefix: 'ollama/' }] }, 'backends[1].prefix: duplicate prefix "ollama/" (also backends[0])'],
+    ['two defaults', { backends: [{ ...ollama, default: true }, { ...groq, default: true }] }, 'backends: only one backend may be the default (or members of one pool, sharing a prefix), found backends[0], backends[1]'],
+    ['a negative weight', { backends: [ollama, { ...groq, prefix: 'ollama/', weight: -2 }] }, 'backends[1].weight: must be greater than 0 and at most 1000000 (got -2)'],
+    ['a weight of zero', { backends: [{ ...ollama, weight: 0 }] }, 'backends[0].weight: must be greater than 0 and at most 1000000 (got 0)'],
+    ['a weight that is a string', { backends: [{ ...ollama, weight: '2' }] }, 'backends[0].weight: weight must be a number'],
+    ['a weight too large to hash', { backends: [{ ...ollama, weight: 1e300 }] }, 'backends[0].weight: must be greater than 0 and at most 1000000 (got 1e+300)'],
+    ['load_balancing that is not an object', { backends: [ollama], load_balancing: ['least_busy'] }, 'load_balancing: load_balancing must be an object'],
+    ['a max_concurrent of zero', { backends: [{ ...ollama, max_concurrent: 0 }] }, 'backends[0].max_concurrent: max_concurrent must not be less than 1'],
+    ['a fractional max_concurrent', { backends: [{ ...ollama, max_concurrent: 2.5 }] }, 'backends[0].max_concurrent: max_concurrent must be an integer number'],
+    ['an unknown strategy', { load_balancing: { strategy: 'fastest' }, backends: [ollama] }, 'load_balancing.strategy: strategy must be one of least_busy, round_robin, latency, random'],
+    ['session_affinity as a string', { load_balancing: { session_affinity: 'yes' }, backends: [ollama] }, 'load_balancing.session_affinity: session_affinity must be a boolean value'],
     ['duplicate names', { backends: [ollama, { ...groq, name: 'ollama' }] }, 'backends[1].name: duplicate name "ollama" (also backends[0])'],
     ['require_api_key without key_env_var', { backends: [{ ...groq, require_api_key: true }] }, 'backends[0].key_env_var: required when require_api_key is true'],
     ['unsupported_params not a list', { backends: [{ ...groq, unsupported_params: 'reasoning_effort' }] }, 'backends[0].unsupported_params: unsupported_params must be an array'],
@@ -58,21 +66,23 @@ describe('config validation', () => {
       aliases: { o1: 'openai/o1' },
       backends: [
         { ...ollama, base_url: 'ftp://nope' },
-        { ...groq, prefix: 'ollama/', require_api_key: true },
+        { ...groq, prefix: 'ollama/', require_api_key: true, weight: -1 },
         { name: 'c', base_url: 'http://c', prefix: '' },
       ],
+      load_balancing: { strategy: 'fastest' },
     });
     expect(problems).toEqual(
       expect.arrayContaining([
         'listening_port: listening_port must be an integer number',
         'backends[0].base_url: base_url must be an http:// or https:// URL',
         'backends[2].prefix: prefix must not be empty',
-        'backends[1].prefix: duplicate prefix "ollama/" (also backends[0])',
+        'backends[1].weight: must be greater than 0 and at most 1000000 (got -1)',
+        'load_balancing.strategy: strategy must be one of least_busy, round_robin, latency, random',
         'backends[1].key_env_var: required when require_api_key is true',
         'aliases.o1: no backend serves "openai/o1" (no prefix matches and there is no default backend)',
       ]),
     );
-    expect(problems).toHaveLength(6);
+    expect(problems).toHaveLength(7);
   });
 
   it.each([

@@ -10,6 +10,7 @@ import {
   KNOWN_API_KEY_KEYS,
   KNOWN_BACKEND_KEYS,
   KNOWN_BACKEND_OPTION_KEYS,
+  KNOWN_LOAD_BALANCING_KEYS,
   KNOWN_TOP_LEVEL_KEYS,
   KNOWN_RESPONSES_STORE_KEYS,
   RESPONSES_STORE_DEFAULTS,
@@ -18,6 +19,7 @@ import {
 import { buildDefaultConfig } from './default-config';
 import { trustProxyProblem } from './trust-proxy';
 import { CompiledBackend, RouterConfig } from './compiled-config';
+import { backendsByPrefix, compilePools, poolProblems } from './compile-pools';
 
 /** Every problem found in a config file, each with its JSON path. */
 export class ConfigError extends Error {
@@ -76,6 +78,7 @@ export function compileConfig(raw: unknown, source: string, env: Env): LoadedCon
 
   const backendDefaults = { ...BACKEND_OPTION_DEFAULTS, ...definedOnly(file.backend_defaults ?? {}) };
   const backends = file.backends.map((b) => compileBackend(b, backendDefaults, env));
+  const pools = compilePools(backends, file.load_balancing);
   for (const b of backends) {
     if (b.missingKeyEnv) {
       warnings.push(
@@ -109,7 +112,8 @@ export function compileConfig(raw: unknown, source: string, env: Env): LoadedCon
     },
     aliases,
     backends,
-    backendsByPrefix: [...backends].sort((a, b) => b.prefix.length - a.prefix.length),
+    backendsByPrefix: backendsByPrefix(backends),
+    pools,
     defaultBackend: backends.find((b) => b.isDefault),
   };
   return { config, warnings };
@@ -144,6 +148,8 @@ function compileBackend(b: BackendConfig, defaults: typeof BACKEND_OPTION_DEFAUL
     unsupportedMessageParams: b.unsupported_message_params ?? [],
     endpoints: new Set(b.endpoints ?? DEFAULT_ENDPOINTS),
     options: { ...defaults, ...definedOnly(pickOptions(b)) },
+    weight: b.weight ?? 1,
+    maxConcurrent: b.max_concurrent ?? 0,
   };
 }
 
@@ -157,7 +163,7 @@ function definedOnly<T extends object>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-const TYPE_RULES = ['isArray', 'isObject', 'nestedValidation', 'isString', 'isInt', 'isBoolean'];
+const TYPE_RULES = ['isArray', 'isObject', 'nestedValidation', 'isString', 'isInt', 'isNumber', 'isBoolean'];
 
 function flattenErrors(error: ValidationError, parent: string): string[] {
   const path = /^\d+$/.test(error.property)
@@ -189,17 +195,12 @@ function crossFieldProblems(file: RouterConfigFile): string[] {
   if (Array.isArray(file.backends) && backends.length === 0) problems.push('backends: at least one backend is required');
 
   const defaults = backends.flatMap((b, i) => (b.default === true ? [i] : []));
-  if (defaults.length > 1) {
-    problems.push(`backends: only one backend may be the default, found ${defaults.map((i) => `backends[${i}]`).join(', ')}`);
-  }
-  const seenPrefix = new Map<string, number>();
+  // Backends sharing a prefix form a pool (compile-pools.ts): a duplicate prefix is no longer an error.
+  problems.push(...poolProblems(backends));
+  const seenPrefix = new Set<string>();
   const seenName = new Map<string, number>();
   backends.forEach((b, i) => {
-    if (typeof b.prefix === 'string' && b.prefix !== '') {
-      const prev = seenPrefix.get(b.prefix);
-      if (prev !== undefined) problems.push(`backends[${i}].prefix: duplicate prefix "${b.prefix}" (also backends[${prev}])`);
-      else seenPrefix.set(b.prefix, i);
-    }
+    if (typeof b.prefix === 'string' && b.prefix !== '') seenPrefix.add(b.prefix);
     if (typeof b.name === 'string' && b.name !== '') {
       const prevName = seenName.get(b.name);
       if (prevName !== undefined) problems.push(`backends[${i}].name: duplicate name "${b.name}" (also backends[${prevName}])`);
@@ -218,7 +219,7 @@ function crossFieldProblems(file: RouterConfigFile): string[] {
   });
 
   const hasDefault = defaults.length > 0;
-  const prefixes = [...seenPrefix.keys()];
+  const prefixes = [...seenPrefix];
   const aliases = typeof file.aliases === 'object' && file.aliases !== null && !Array.isArray(file.aliases) ? file.aliases : {};
   for (const [name, target] of Object.entries(aliases)) {
     const targets: unknown[] = Array.isArray(target) ? target : [target];
@@ -260,6 +261,7 @@ function unknownFieldWarnings(input: Record<string, unknown>): string[] {
   check(input, KNOWN_TOP_LEVEL_KEYS, '');
   check(input.backend_defaults, KNOWN_BACKEND_OPTION_KEYS, 'backend_defaults');
   check(input.responses_store, KNOWN_RESPONSES_STORE_KEYS, 'responses_store');
+  check(input.load_balancing, KNOWN_LOAD_BALANCING_KEYS, 'load_balancing');
   if (Array.isArray(input.backends)) input.backends.forEach((b, i) => check(b, KNOWN_BACKEND_KEYS, `backends[${i}]`));
   if (Array.isArray(input.api_keys)) input.api_keys.forEach((k, i) => check(k, KNOWN_API_KEY_KEYS, `api_keys[${i}]`));
   return warnings;

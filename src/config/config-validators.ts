@@ -16,6 +16,7 @@ export const IsArray = fromFile('decorator/typechecker/IsArray').IsArray;
 export const IsBoolean = fromFile('decorator/typechecker/IsBoolean').IsBoolean;
 export const IsIn = fromFile('decorator/common/IsIn').IsIn;
 export const IsInt = fromFile('decorator/typechecker/IsInt').IsInt;
+export const IsNumber = fromFile('decorator/typechecker/IsNumber').IsNumber;
 export const IsNotEmpty = fromFile('decorator/common/IsNotEmpty').IsNotEmpty;
 export const IsObject = fromFile('decorator/typechecker/IsObject').IsObject;
 export const IsOptional = fromFile('decorator/common/IsOptional').IsOptional;

@@ -5,6 +5,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -46,6 +47,20 @@ export class BackendConfig extends BackendOptions {
   @IsOptional() @IsArray() @IsString({ each: true }) unsupported_params?: string[];
   @IsOptional() @IsArray() @IsString({ each: true }) unsupported_message_params?: string[];
   @IsOptional() @IsArray() @IsIn(ENDPOINTS as unknown as string[], { each: true }) endpoints?: Endpoint[];
+  /** Share of its pool's traffic (backends with the same prefix form a pool); its range is checked in compile-pools. */
+  @IsOptional() @IsNumber({}, { message: 'weight must be a number' }) weight?: number;
+  /** Requests this backend serves at once; a pool waits for a free member at most connect_timeout_ms. */
+  @IsOptional() @IsInt() @Min(1) max_concurrent?: number;
+}
+
+export const BALANCING_STRATEGIES = ['least_busy', 'round_robin', 'latency', 'random'] as const;
+export type BalancingStrategy = (typeof BALANCING_STRATEGIES)[number];
+
+/** How a pool (backends sharing a prefix) spreads requests over its members. */
+export class LoadBalancingConfig {
+  @IsOptional() @IsIn(BALANCING_STRATEGIES as unknown as string[], { message: `strategy must be one of ${BALANCING_STRATEGIES.join(', ')}` })
+  strategy?: BalancingStrategy;
+  @IsOptional() @IsBoolean() session_affinity?: boolean;
 }
 
 export class RateLimitConfig {
@@ -87,6 +102,8 @@ export class RouterConfigFile {
   @IsOptional() @IsInt() @Min(0) auth_failures_per_minute?: number;
   @IsOptional() trust_proxy?: boolean | number | string;
   @IsOptional() @ValidateNested() @Type(() => ResponsesStoreConfig) responses_store?: ResponsesStoreConfig;
+  @IsOptional() @IsObject({ message: 'load_balancing must be an object' }) @ValidateNested() @Type(() => LoadBalancingConfig)
+  load_balancing?: LoadBalancingConfig;
 }
 
 export const BACKEND_OPTION_DEFAULTS: Required<BackendOptions> = {
@@ -105,13 +122,14 @@ export const BACKEND_OPTION_DEFAULTS: Required<BackendOptions> = {
 export const KNOWN_TOP_LEVEL_KEYS = [
   'listening_port', 'host', 'llmrouter_api_key_env', 'aliases', 'backends', 'backend_defaults',
   'max_request_bytes', 'workers', 'log_level', 'metrics_api_key_env', 'admin_api_key_env', 'shutdown_grace_ms', 'redis_url', 'api_keys',
-  'auth_failures_per_minute', 'trust_proxy', 'responses_store',
+  'auth_failures_per_minute', 'trust_proxy', 'responses_store', 'load_balancing',
 ];
 export const KNOWN_BACKEND_OPTION_KEYS = Object.keys(BACKEND_OPTION_DEFAULTS);
 export const KNOWN_BACKEND_KEYS = [
   'name', 'base_url', 'prefix', 'default', 'require_api_key', 'key_env_var', 'role_rewrites',
-  'unsupported_params', 'unsupported_message_params', 'endpoints', ...KNOWN_BACKEND_OPTION_KEYS,
+  'unsupported_params', 'unsupported_message_params', 'endpoints', 'weight', 'max_concurrent', ...KNOWN_BACKEND_OPTION_KEYS,
 ];
+export const KNOWN_LOAD_BALANCING_KEYS = ['strategy', 'session_affinity'];
 export const KNOWN_RESPONSES_STORE_KEYS = ['ttl_seconds', 'max_bytes'];
 export const RESPONSES_STORE_DEFAULTS = { ttl_seconds: 86_400, max_bytes: 64 * 1024 * 1024 };
 export const KNOWN_API_KEY_KEYS = ['name', 'key_sha256', 'key_env', 'allowed_models', 'rate_limit'];

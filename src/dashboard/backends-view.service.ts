@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CircuitBreakerService } from '../backends/circuit-breaker.service';
+import { LoadBalancerService } from '../backends/load-balancer.service';
 import { RequestEventsService } from '../common/request-events.service';
 import { RouterConfigService } from '../config/router-config.service';
 import { BackendProbeService } from '../health/backend-probe.service';
@@ -9,11 +10,34 @@ import { TrafficRecorderService } from './traffic-recorder.service';
 
 const ERROR_RATE_MINUTES = 15;
 
+/** A pool (backends sharing a prefix) and its members' load on this replica. */
+export interface PoolView {
+  prefix: string;
+  strategy: string;
+  session_affinity: boolean;
+  /** Requests waiting for a member below max_concurrent. */
+  waiting: number;
+  members: Array<{
+    name: string;
+    weight: number;
+    max_concurrent: number | null;
+    in_flight: number;
+    chosen: number;
+    failed_over: number;
+    affinity_hits: number;
+    affinity_misses: number;
+    ttfb_ewma_ms: number | null;
+    circuit: 'closed' | 'open' | 'half_open';
+  }>;
+}
+
 /** One backend's row: names, states and numbers only (never its address or key). */
 export interface BackendView {
   name: string;
   prefix: string;
   default: boolean;
+  /** The prefix of the pool it is a member of, or null when it is balanced alone. */
+  pool: string | null;
   status: 'up' | 'down';
   reason: string | null;
   circuit: 'closed' | 'open' | 'half_open';
@@ -35,9 +59,10 @@ export class BackendsViewService {
     private readonly breaker: CircuitBreakerService,
     private readonly events: RequestEventsService,
     private readonly traffic: TrafficRecorderService,
+    private readonly balancer: LoadBalancerService,
   ) {}
 
-  async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; data: BackendView[] }> {
+  async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; data: BackendView[]; pools: PoolView[] }> {
     const config = this.configService.current;
     const states = await Promise.all(config.backends.map((b) => this.probes.state(b)));
     const inFlight = this.inFlightByBackend();
@@ -49,6 +74,7 @@ export class BackendsViewService {
         name: b.name,
         prefix: b.prefix,
         default: b.isDefault,
+        pool: b.pool ? b.pool.prefix : null,
         status: states[i].status,
         reason: states[i].reason ?? null,
         circuit: this.breaker.stateOf(b.name, now),
@@ -66,7 +92,32 @@ export class BackendsViewService {
         },
       };
     });
-    return { error_rate_minutes: ERROR_RATE_MINUTES, series_minutes: SERIES_MINUTES, data };
+    return { error_rate_minutes: ERROR_RATE_MINUTES, series_minutes: SERIES_MINUTES, data, pools: this.pools(now) };
+  }
+
+  private pools(now: number): PoolView[] {
+    const waiting = this.balancer.waitingByPool();
+    return this.configService.current.pools.map((pool) => ({
+      prefix: pool.prefix,
+      strategy: pool.strategy,
+      session_affinity: pool.sessionAffinity,
+      waiting: waiting.get(pool.prefix) ?? 0,
+      members: pool.members.map((m) => {
+        const load = this.balancer.loadOf(m.name);
+        return {
+          name: m.name,
+          weight: m.weight,
+          max_concurrent: m.maxConcurrent || null,
+          in_flight: load.inFlight,
+          chosen: load.chosen,
+          failed_over: load.failedOver,
+          affinity_hits: load.affinityHits,
+          affinity_misses: load.affinityMisses,
+          ttfb_ewma_ms: load.ttfbEwmaMs === undefined ? null : Math.round(load.ttfbEwmaMs * 10) / 10,
+          circuit: this.breaker.stateOf(m.name, now),
+        };
+      }),
+    }));
   }
 
   /** Requests open right now per backend: the one answering, or the first the request is headed for. */

@@ -1,5 +1,6 @@
 import type { AnswerBridge } from '../common/answer-bridge';
 import type { ProxyContext, RouteTarget } from '../common/proxy-context';
+import { membersOf } from '../config/compiled-config';
 import { messagesToChat } from './messages-request';
 import { chatToMessage, type MessagesAnswerContext } from './messages-response';
 import { MessagesStreamTranslator, PING_EVENT } from './messages-stream';
@@ -10,7 +11,8 @@ import { MessagesStreamTranslator, PING_EVENT } from './messages-stream';
  * backend is tried; a backend that serves Messages itself judges its own requests.
  */
 export function messagesBridge(ctx: ProxyContext, targets: readonly RouteTarget[]): AnswerBridge {
-  const needsChat = targets.some((t) => !t.backend.endpoints.has('messages'));
+  // A pool's members may differ: one without Messages is enough to need the chat body.
+  const needsChat = targets.some((t) => membersOf(t.backend).some((b) => !b.endpoints.has('messages')));
   const chatBody = needsChat ? messagesToChat(ctx.body) : undefined;
   const stop = ctx.body.stop_sequences;
   const answer: MessagesAnswerContext = {

@@ -6,6 +6,8 @@ import type { RouterConfig } from '../config/compiled-config';
 import { RouterConfigService } from '../config/router-config.service';
 import type { RouterRequest } from '../common/proxy-context';
 import { UpstreamPoolsService } from '../backends/upstream-pools.service';
+import { LoadBalancerService } from '../backends/load-balancer.service';
+import { registerPoolMetrics } from './pool-metrics';
 import { LabelLimiter } from './label-limiter';
 
 const MAX_MODELS = 500;
@@ -84,7 +86,9 @@ export class MetricsService implements OnModuleInit {
     private readonly events: RequestEventsService,
     configService: RouterConfigService,
     pools: UpstreamPoolsService,
+    balancer: LoadBalancerService,
   ) {
+    registerPoolMetrics(this.registry, balancer);
     this.models.reserve(configuredModels(configService.current));
     configService.onChange((config) => this.models.reserve(configuredModels(config)));
     new Gauge({

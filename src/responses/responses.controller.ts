@@ -2,6 +2,7 @@ import { Controller, Delete, Get, Param, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { BackendClientService } from '../backends/backend-client.service';
 import type { JsonObject, ProxyContext, RouterRequest } from '../common/proxy-context';
+import { membersOf } from '../config/compiled-config';
 import { ProxyContextParam } from '../routing/proxy-context.param';
 import { ProxyRoute } from '../routing/proxy-route.decorator';
 import { RoutingService } from '../routing/routing.service';
@@ -24,8 +25,9 @@ export class ResponsesController {
   @ProxyRoute('responses')
   async create(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
     const targets = this.routing.route(ctx);
-    const bridged = targets.filter((t) => !t.backend.endpoints.has('responses') && t.backend.endpoints.has('chat/completions'));
-    if (bridged.length > 0) ctx.bridge = await this.bridges.create(ctx, keyOf(req), bridged.length === targets.length);
+    const backends = targets.flatMap((t) => membersOf(t.backend)); // a pool's members may differ in endpoints
+    const bridged = backends.filter((b) => !b.endpoints.has('responses') && b.endpoints.has('chat/completions'));
+    if (bridged.length > 0) ctx.bridge = await this.bridges.create(ctx, keyOf(req), bridged.length === backends.length);
     return this.backendClient.forward(ctx, targets, req, res);
   }
 

@@ -20,5 +20,5 @@ export function resolveTarget(config: RouterConfig, model: string): RouteTarget 
 }
 
 export function knownPrefixes(config: RouterConfig): string[] {
-  return config.backends.map((b: CompiledBackend) => b.prefix);
+  return [...new Set(config.backends.map((b: CompiledBackend) => b.prefix))];
 }

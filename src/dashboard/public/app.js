@@ -81,6 +81,7 @@
         api(`requests${errorsOnly}`),
       ]);
       if (gen !== generation) return;
+      if (backends) window.Views.pools($('#pool-list'), backends);
       if (backends) window.Views.backends($('#backend-list'), backends);
       window.Views.usage(document, usage, role);
       window.Views.requests($('#request-list'), requests);

@@ -64,6 +64,48 @@ window.Views = (() => {
     }
   }
 
+  // ---- Pools: backends sharing a prefix, each member's load on this router process ----
+
+  function pools(container, report) {
+    const list = report.pools || [];
+    container.hidden = list.length === 0;
+    container.replaceChildren(
+      ...list.map((p) => {
+        const load = (m) => {
+          const cap = m.max_concurrent;
+          const bar = el('meter', { min: '0', max: String(cap || Math.max(1, ...p.members.map((x) => x.in_flight))), value: String(m.in_flight), 'aria-label': `${m.name} in flight` });
+          return el('span', { class: 'load' }, [bar, ` ${num.format(m.in_flight)}${cap ? ` / ${num.format(cap)}` : ''}`]);
+        };
+        const rows = p.members.map((m) => [
+          m.name,
+          num.format(m.weight),
+          load(m),
+          num.format(m.chosen),
+          num.format(m.failed_over),
+          `${num.format(m.affinity_hits)} / ${num.format(m.affinity_misses)}`,
+          m.ttfb_ewma_ms === null ? '–' : ms(m.ttfb_ewma_ms),
+          m.circuit === 'closed' ? 'closed' : m.circuit.replace('_', '-'),
+        ]);
+        const headers = [
+          { label: 'Member' },
+          { label: 'Weight', num: true },
+          { label: 'In flight' },
+          { label: 'Chosen', num: true },
+          { label: 'Failed over', num: true },
+          { label: 'Affinity hit / miss', num: true },
+          { label: 'TTFB avg', num: true },
+          { label: 'Circuit' },
+        ];
+        const pills = [pill(p.strategy.replace('_', ' '), 'quiet'), pill(p.session_affinity ? 'session affinity' : 'no affinity', 'quiet')];
+        if (p.waiting > 0) pills.push(pill(`${num.format(p.waiting)} waiting`, 'warn'));
+        return el('article', { class: 'card pool', 'data-pool': p.prefix }, [
+          el('header', { class: 'card-head' }, [el('h3', {}, ['Pool ', el('span', { class: 'prefix', text: p.prefix })]), el('div', { class: 'pills' }, pills)]),
+          table(`Members of pool ${p.prefix}`, headers, rows, 'No members.'),
+        ]);
+      }),
+    );
+  }
+
   function lastValue(values) {
     for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null) return values[i];
     return null;
@@ -179,5 +221,5 @@ window.Views = (() => {
     container.replaceChildren(list.length === 0 ? el('p', { class: 'empty', text: 'No model is available to this key right now.' }) : el('ul', { class: 'model-list' }, list.map((m) => el('li', { text: m }))));
   }
 
-  return { backends, usage, requests, models };
+  return { backends, pools, usage, requests, models };
 })();
