@@ -9,6 +9,7 @@ import { createApp } from './configure-app';
 import { RouterLogger } from './logging/router-logger';
 import { GracefulShutdownService } from './lifecycle/graceful-shutdown.service';
 import { WorkerSupervisor } from './lifecycle/worker-supervisor';
+import { serveSharedState } from './primary-state';
 import { createKeyCommand } from './team/keys-command';
 
 async function main(): Promise<void> {
@@ -46,10 +47,11 @@ async function main(): Promise<void> {
   if (workers > 1 && cluster.isPrimary) {
     if (boot.routerKeyGenerated) process.stdout.write(routerKeyBanner(boot.routerKey, config.apiKeyEnv));
     // Workers share the port and one key; a generated key is handed down so every worker accepts it.
+    const shared = serveSharedState(config);
     const supervisor = new WorkerSupervisor({
       cluster,
       workers,
-      env: { LLMROUTER_WORKER_KEY: boot.routerKey },
+      env: { LLMROUTER_WORKER_KEY: boot.routerKey, ...shared },
       write: (line) => process.stderr.write(line),
       exit: (code) => process.exit(code),
     });

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -12,14 +12,16 @@ import { freePort, Proc, startRedis, startRouterProcess } from './team-processes
 
 // The dashboard in a real browser: two built router replicas sharing Redis, fake upstreams, traffic
 // from three keys, then headless Chromium signs in as the admin, as a team key and with a wrong key.
-// The admin view is saved as docs/dashboard.png for the README.
+// The admin view is saved as a screenshot: docs/dashboard.png (the README's) with UPDATE_SCREENSHOT=1,
+// else in a temporary folder, so a test run leaves the tracked file alone.
 
 jest.setTimeout(180_000);
 
 const ROUTER_KEY = 'rsk_browser_router_key_0123456789';
 const KEYS = { alice: 'rsk_alice_browser_0123456789', bob: 'rsk_bob_browser_0123456789', 'ci-bot': 'rsk_ci_bot_browser_0123456789' };
 const hex = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
-const SCREENSHOT = resolve(__dirname, '../docs/dashboard.png');
+const UPDATE_SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1';
+const SCREENSHOT = UPDATE_SCREENSHOT ? resolve(__dirname, '../docs/dashboard.png') : join(tmpdir(), `llmrouter-dashboard-${process.pid}.png`);
 const DAY = 86_400_000;
 const HOSTILE_MODEL = 'ollama/<img src=x id=injected>';
 
@@ -125,6 +127,7 @@ describe('the dashboard in headless Chromium', () => {
     await Promise.all(replicas.map((r) => r.proc.stop()));
     await redis?.proc.stop();
     await up?.close();
+    if (!UPDATE_SCREENSHOT) rmSync(SCREENSHOT, { force: true });
   });
 
   it('keeps a wrong key on the sign-in form', async () => {
@@ -240,7 +243,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
   });
 
-  it('saves the admin view as docs/dashboard.png', async () => {
+  it('saves a screenshot of the admin view', async () => {
     await browser.call('viewport', { width: 1280, height: 1700 });
     await browser.waitFor(() => Number((document.querySelector('#chart-tokens') as HTMLElement).dataset.points) > 0);
     await browser.evaluate(() => window.scrollTo(0, 0));

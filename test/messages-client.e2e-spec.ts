@@ -7,6 +7,7 @@ import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harnes
 
 const TEAM_KEY = 'team_key_for_messages_tests_01';
 const LIMITED_KEY = 'limited_key_for_messages_tests_02';
+const COUNTING_KEY = 'counting_key_for_messages_tests_03';
 
 const chatAnswer = (message: Record<string, unknown>, finish = 'stop', usage = { prompt_tokens: 11, completion_tokens: 3, total_tokens: 14 }) => ({
   id: 'chatcmpl-9',
@@ -39,9 +40,10 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
         api_keys: [
           { name: 'team', key_env: 'TEAM_KEY', allowed_models: ['claude-haiku-*'] },
           { name: 'limited', key_env: 'LIMITED_KEY', rate_limit: { requests_per_minute: 1 } },
+          { name: 'counting', key_env: 'COUNTING_KEY', allowed_models: ['claude-haiku-*'], rate_limit: { requests_per_minute: 2 } },
         ],
       },
-      { CHAT_BACKEND_KEY: 'backend_secret_key', TEAM_KEY, LIMITED_KEY },
+      { CHAT_BACKEND_KEY: 'backend_secret_key', TEAM_KEY, LIMITED_KEY, COUNTING_KEY },
     );
     client = new Anthropic({ baseURL: router.url, apiKey: ROUTER_KEY, maxRetries: 0 });
   });
@@ -170,6 +172,17 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
     expect(upstream.requests.length).toBe(before);
   });
 
+  it('counts 1 MB without a break (a pasted base64 file) while the router goes on answering others', async () => {
+    // Base64 of zeros is one run of "A": the tokenizer took seconds per 100 KB of it, the router stood still.
+    const file = Buffer.alloc(768 * 1024).toString('base64');
+    const counted = client.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: [{ type: 'text', text: file }] }] });
+    const [count, live] = await Promise.all([counted, fetch(`${router.url}/health/live`)]);
+    expect(live.status).toBe(200);
+    // About one token per 8 characters of "A", as the tokenizer counts such a run.
+    expect(count.input_tokens).toBeGreaterThan(file.length / 16);
+    expect(count.input_tokens).toBeLessThan(file.length / 4);
+  });
+
   describe('keys', () => {
     const ask = (c: Anthropic, model = 'claude-haiku-4-5') => c.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
 
@@ -201,6 +214,19 @@ describe('messages: the Anthropic SDK through the router to a chat-only backend'
       const error = await ask(team, 'claude-sonnet-4-6').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Anthropic.PermissionDeniedError);
       expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
+    });
+
+    it('applies the allow-list and rate limits to count_tokens as to messages', async () => {
+      const counting = new Anthropic({ baseURL: router.url, authToken: COUNTING_KEY, maxRetries: 0 });
+      const count = (model: string) => counting.messages.countTokens({ model, messages: [{ role: 'user', content: 'hi' }] });
+      const refused = await count('claude-sonnet-4-6').catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(Anthropic.PermissionDeniedError);
+      expect((refused as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
+      await count('claude-haiku-4-5');
+      await count('claude-haiku-4-5');
+      const limited = (await count('claude-haiku-4-5').catch((e: unknown) => e)) as InstanceType<typeof Anthropic.RateLimitError>;
+      expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
+      expect(limited.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
     });
 
     it('applies rate limits, keeping retry-after', async () => {

@@ -32,10 +32,12 @@ describe('ops: health endpoints', () => {
     routers.push(r);
     return r;
   };
-  const get = async (r: RunningRouter, path: string) => {
-    const res = await fetch(`${r.url}${path}`);
+  const get = async (r: RunningRouter, path: string, key?: string) => {
+    const res = await fetch(`${r.url}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
     return { status: res.status, text: await res.text() };
   };
+  /** Readiness with its details: they need a key. */
+  const ready = (r: RunningRouter) => get(r, '/health/ready', ROUTER_KEY);
 
   it('answers liveness on /health, /health/live and /v1/health without a key and without probing', async () => {
     const r = await start([backend('main', primary.url, { default: true })]);
@@ -55,7 +57,7 @@ describe('ops: health endpoints', () => {
       backend('gone', 'http://127.0.0.1:9/v1'),
       backend('slow', slow.url),
     ]);
-    const res = await get(r, '/health/ready');
+    const res = await ready(r);
     expect(res.status).toBe(200);
     const body = JSON.parse(res.text);
     expect(body.status).toBe('ok');
@@ -70,6 +72,20 @@ describe('ops: health endpoints', () => {
     for (const secret of [primary.url, slow.url, '127.0.0.1', BACKEND_KEY]) expect(res.text).not.toContain(secret);
   });
 
+  it('tells a caller without a key only whether it is ready, and a wrong key no more', async () => {
+    const r = await start([backend('main', primary.url, { default: true }), backend('gone', 'http://127.0.0.1:9/v1')]);
+    for (const key of [undefined, 'rsk_not_a_configured_key']) {
+      const res = await get(r, '/health/ready', key);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.text)).toEqual({ status: 'ok' });
+    }
+    const down = await start([backend('main', 'http://127.0.0.1:9/v1', { default: true })]);
+    const res = await get(down, '/health/ready');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.text)).toEqual({ status: 'error' });
+    expect(res.text).not.toContain('refused');
+  });
+
   it('caches probe results so frequent probes do not reach the backends each time', async () => {
     const r = await start([backend('main', primary.url, { default: true })]);
     const before = primary.requests.length;
@@ -79,7 +95,7 @@ describe('ops: health endpoints', () => {
 
   it('answers 503 with the health JSON when the default backend is down', async () => {
     const r = await start([backend('main', 'http://127.0.0.1:9/v1', { default: true }), backend('other', primary.url)]);
-    const res = await get(r, '/health/ready');
+    const res = await ready(r);
     expect(res.status).toBe(503);
     const body = JSON.parse(res.text);
     expect(body.status).toBe('error');
@@ -90,7 +106,7 @@ describe('ops: health endpoints', () => {
   it('answers within the 2 s probe timeout when a backend never completes the connection (black-holed host)', async () => {
     const r = await start([backend('main', primary.url, { default: true }), backend('hole', hole.url)]);
     const started = Date.now();
-    const res = await get(r, '/health/ready');
+    const res = await ready(r);
     // A health check with a 5 s timeout (compose, Kubernetes) must see the router ready: main is up.
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(res.status).toBe(200);

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { FakeUpstream } from './fake-upstream';
 import { backend } from './router-harness';
@@ -24,7 +25,7 @@ describe('Responses bridge: two replicas sharing one Redis', () => {
     up = await FakeUpstream.start();
     redis = await startRedis();
     const config = join(mkdtempSync(join(tmpdir(), 'llmrouter-resp-')), 'config.json');
-    writeFileSync(config, JSON.stringify({ backends: [backend('ollama', up.url, { default: true })], redis_url: redis.url, responses_store: { ttl_seconds: 600 } }));
+    writeFileSync(config, JSON.stringify({ backends: [backend('ollama', up.url, { default: true })], redis_url: redis.url, responses_store: { ttl_seconds: 600, max_bytes: 2_000_000 } }));
     routers = await Promise.all([startRouterProcess(config, ROUTER_KEY), startRouterProcess(config, ROUTER_KEY)]);
     clients = routers.map((r) => new OpenAI({ baseURL: `${r.url}/v1`, apiKey: ROUTER_KEY, maxRetries: 0 }));
   });
@@ -61,5 +62,51 @@ describe('Responses bridge: two replicas sharing one Redis', () => {
     expect((await clients[1].responses.retrieve(first.id)).output_text).toBe('Stored on replica one.');
     await clients[1].responses.delete(first.id);
     await expect(clients[0].responses.retrieve(first.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('keeps one Redis key per response and one item index per key, however many items the input has', async () => {
+    const redisClient = new Redis(redis.url);
+    try {
+      scriptChat(up, [{ text: 'Counted.' }]);
+      const input = Array.from({ length: 10_000 }, (_, i) => ({ type: 'message' as const, id: `msg_in_${i}`, role: 'user' as const, content: `line ${i}` }));
+      const before = new Set(await redisClient.keys('llmrouter:response*'));
+      const created = await clients[0].responses.create({ model: 'ollama/m', input });
+      const added = (await redisClient.keys('llmrouter:response*')).filter((k) => !before.has(k));
+      expect(added.length).toBeLessThanOrEqual(2);
+      expect(added.some((k) => k.endsWith(created.id))).toBe(true);
+      const second = await clients[1].responses.create({ model: 'ollama/m', input: [{ type: 'item_reference', id: 'msg_in_9999' }] });
+      expect(second.output_text).toBe('Counted.');
+      expect(chatRequests(up).at(-1)!.body.messages[0]).toEqual({ role: 'user', content: 'line 9999' });
+    } finally {
+      redisClient.disconnect();
+    }
+  });
+
+  it('still resolves an item_reference to an earlier response after a later one holding the item is deleted', async () => {
+    scriptChat(up, [{ text: 'First.' }, { text: 'Second.' }, { text: 'Third.' }]);
+    const first = await clients[0].responses.create({ model: 'ollama/m', input: 'One' });
+    const itemId = first.output[0].id!;
+    const second = await clients[1].responses.create({ model: 'ollama/m', previous_response_id: first.id, input: 'Two' });
+    await clients[0].responses.delete(second.id);
+    const third = await clients[1].responses.create({ model: 'ollama/m', input: [{ type: 'item_reference', id: itemId }, { role: 'user', content: 'Three' }] });
+    expect(third.output_text).toBe('Third.');
+    expect(chatRequests(up).at(-1)!.body.messages[0]).toEqual({ role: 'assistant', content: 'First.' });
+  });
+
+  it('answers a crafted id naming an index entry with a clean 404 on either replica', async () => {
+    scriptChat(up, [{ text: 'Indexed.' }]);
+    const first = await clients[0].responses.create({ model: 'ollama/m', input: 'Index me' });
+    for (const client of clients) {
+      for (const id of [`item:${first.output[0].id}`, `items:${first.id}`, `default:${first.id}`]) {
+        await expect(client.responses.retrieve(id)).rejects.toMatchObject({ status: 404 });
+      }
+    }
+  });
+
+  it('says store: false for a response too large to keep, and keeps nothing', async () => {
+    scriptChat(up, [{ text: 'Big.' }]);
+    const created = await clients[0].responses.create({ model: 'ollama/m', input: 'x'.repeat(2_100_000) });
+    expect((created as unknown as { store?: boolean }).store).toBe(false);
+    await expect(clients[1].responses.retrieve(created.id)).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -7,6 +7,8 @@ const ALICE = 'rsk_alice_0123456789abcdef';
 const BOB = 'rsk_bob_0123456789abcdef';
 const CAROL = 'rsk_carol_0123456789abcdef';
 const DAVE = 'rsk_dave_0123456789abcdef';
+const ERIN = 'rsk_erin_0123456789abcdef';
+const FRANK = 'rsk_frank_0123456789abcdef';
 const hex = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 const hello = [{ role: 'user' as const, content: 'hi' }];
@@ -50,6 +52,9 @@ describe('team access: per-key models, limits and usage', () => {
           { name: 'bob', key_env: 'BOB_KEY', allowed_models: ['groq/llama-*'], rate_limit: { requests_per_minute: 2 } },
           { name: 'carol', key_sha256: hex(CAROL), rate_limit: { tokens_per_minute: 10 } },
           { name: 'dave', key_sha256: hex(DAVE), rate_limit: { tokens_per_minute: 30 } },
+          { name: 'erin', key_sha256: hex(ERIN), rate_limit: { requests_per_minute: 2 } },
+          // Bob's models without his limit: listing models counts against a limit too.
+          { name: 'frank', key_sha256: hex(FRANK), allowed_models: ['groq/llama-*'] },
         ],
       },
       { BOB_KEY: BOB },
@@ -116,9 +121,9 @@ describe('team access: per-key models, limits and usage', () => {
     it('lists in /v1/models only what the key may use', async () => {
       const ids = async (key: string) => (await client(key).models.list()).data.map((m) => m.id).sort();
       expect(await ids(ALICE)).toEqual(['o1', 'ollama/llama-3', 'ollama/mixtral']);
-      expect(await ids(BOB)).toEqual(['groq/llama-3']);
+      expect(await ids(FRANK)).toEqual(['groq/llama-3']);
       expect(await ids(ROUTER_KEY)).toEqual(['groq/llama-3', 'groq/mixtral', 'o1', 'ollama/llama-3', 'ollama/mixtral']);
-      const bare = await fetch(`${router.url}/models`, { headers: bearer(BOB) });
+      const bare = await fetch(`${router.url}/models`, { headers: bearer(FRANK) });
       expect(((await bare.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id)).toEqual(['groq/llama-3']);
     });
   });
@@ -143,6 +148,16 @@ describe('team access: per-key models, limits and usage', () => {
         .chat.completions.create({ model: 'groq/llama-3', messages: hello })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    });
+
+    it('counts GET /v1/models against the key’s requests_per_minute', async () => {
+      const list = () => fetch(`${router.url}/v1/models`, { headers: bearer(ERIN) });
+      expect((await list()).status).toBe(200);
+      expect((await list()).status).toBe(200);
+      const res = await list();
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBeTruthy();
+      expect(await errorOf(res)).toMatchObject({ code: 'rate_limit_exceeded' });
     });
 
     it('keeps other keys unaffected by one key’s limit', async () => {

@@ -14,18 +14,33 @@ export interface ModelEntry {
 
 const LIST_TIMEOUT_MS = 5_000;
 const MAX_LIST_BYTES = 4 * 1024 * 1024;
+/** How long one fan-out to the backends answers GET /v1/models (a reload starts a new one at once). */
+export const MODEL_LIST_TTL_MS = 10_000;
 
-/** GET /v1/models: the aliases plus every backend's own list with its prefix added, fetched concurrently. */
+/**
+ * GET /v1/models: the aliases plus every backend's own list with its prefix added, fetched concurrently.
+ * Kept briefly per config, so clients polling it (and many at once) cause one fan-out with the provider keys.
+ */
 @Injectable()
 export class ModelCatalogService {
   private readonly logger = new Logger('ModelCatalog');
+  private cached?: { config: RouterConfig; at: number; entries: Promise<ModelEntry[]> };
 
   constructor(
     private readonly http: HttpService,
     private readonly pools: UpstreamPoolsService,
   ) {}
 
-  async list(config: RouterConfig): Promise<ModelEntry[]> {
+  list(config: RouterConfig): Promise<ModelEntry[]> {
+    const now = Date.now();
+    // A reload gives a new config object: its list is fetched anew.
+    if (this.cached?.config !== config || now - this.cached.at >= MODEL_LIST_TTL_MS) {
+      this.cached = { config, at: now, entries: this.fetchAll(config) };
+    }
+    return this.cached.entries;
+  }
+
+  private async fetchAll(config: RouterConfig): Promise<ModelEntry[]> {
     const lists = await Promise.all(config.backends.map((b) => this.backendModels(b)));
     const entries: ModelEntry[] = [];
     const seen = new Set<string>();

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { anthropicErrorType, googleStatus, sseErrorEventIn, writeErrorIn } from './error-dialect';
+import { anthropicErrorType, dialectOf, googleStatus, sseErrorEventIn, writeErrorIn } from './error-dialect';
 import { OpenAIError } from './openai-error';
 
 function fakeResponse() {
@@ -86,5 +86,25 @@ describe('sseErrorEventIn', () => {
   it('is a Google {"error":{…}} data event for Gemini clients, which the Gen AI SDK raises', () => {
     const data = sseErrorEventIn('google', 'Backend "x" failed', 'upstream_stream_error').trim();
     expect(JSON.parse(data.slice(6))).toEqual({ error: { code: 502, message: 'Backend "x" failed', status: 'UNAVAILABLE' } });
+  });
+});
+
+describe('dialectOf', () => {
+  it.each([
+    ['/v1/messages', 'anthropic'],
+    ['/messages/count_tokens?beta=true', 'anthropic'],
+    ['/v1/chat/completions', 'openai'],
+    ['/v1/responses', 'openai'],
+    ['/v1/messagesX', 'openai'],
+  ])('answers %s in the %s dialect', (url, dialect) => {
+    expect(dialectOf({ url })).toBe(dialect);
+  });
+
+  it('decides once per request: a later rewrite of the URL does not change the dialect', () => {
+    const req: { url: string; errorDialect?: 'openai' | 'anthropic' } = { url: '/v1/messages' };
+    expect(dialectOf(req)).toBe('anthropic');
+    req.url = '/v1/chat/completions';
+    expect(dialectOf(req)).toBe('anthropic');
+    expect(req.errorDialect).toBe('anthropic');
   });
 });

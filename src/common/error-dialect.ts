@@ -1,10 +1,36 @@
 import type { ServerResponse } from 'node:http';
 import type { ErrorDialect } from './answer-bridge';
+import { isGeminiPath, isGoogleModelsRequest } from './gemini-path';
+import { isMessagesPath } from './messages-path';
 import { OpenAIError, writeOpenAIError } from './openai-error';
 
 // The router's errors in the caller's dialect. OpenAI clients get {"error":{message,type,code}};
 // Anthropic clients (/v1/messages) get {"type":"error","error":{type,message}}; Gemini clients
 // (models/…:generateContent) get Google's {"error":{code,message,status}}; all with the same HTTP status.
+
+/** What dialectOf needs of a request: Express's request fits. */
+export interface DialectCarrier {
+  url?: string;
+  originalUrl?: string;
+  headers?: Record<string, unknown>;
+  errorDialect?: ErrorDialect;
+}
+
+/**
+ * The dialect of every error one request gets, decided once, by its path, and kept on the request: the
+ * guards, the exception filter and the relay (through ProxyContext.dialect) all answer in it.
+ */
+export function dialectOf(req: DialectCarrier): ErrorDialect {
+  return (req.errorDialect ??= dialectByPath(req));
+}
+
+function dialectByPath(req: DialectCarrier): ErrorDialect {
+  const url = req.originalUrl ?? req.url;
+  if (isMessagesPath(url)) return 'anthropic';
+  // A Gemini client on the OpenAI model paths is told by its x-goog-api-key header.
+  if (isGeminiPath(url) || (req.headers !== undefined && isGoogleModelsRequest({ url, headers: req.headers }))) return 'google';
+  return 'openai';
+}
 
 export type AnthropicErrorType =
   | 'invalid_request_error'

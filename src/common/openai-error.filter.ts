@@ -1,8 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isMessagesPath } from './messages-path';
-import { writeErrorIn } from './error-dialect';
-import { isGeminiPath, isGoogleModelsRequest } from './gemini-path';
+import { dialectOf, writeErrorIn, type DialectCarrier } from './error-dialect';
 import { OpenAIError, typeForStatus } from './openai-error';
 
 /** body-parser (express.json) errors carry a `type`; they become OpenAI-style errors too. */
@@ -36,16 +34,14 @@ export class OpenAIErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const req = host.switchToHttp().getRequest<Request>();
+    const req = host.switchToHttp().getRequest<Request & DialectCarrier>();
     const error = this.toOpenAIError(exception);
     if (res.headersSent) {
       // A stream already started; the backend client ends it with an SSE error event itself.
       if (!res.writableEnded) res.end();
       return;
     }
-    const url = req.originalUrl ?? req.url;
-    const google = isGeminiPath(url) || isGoogleModelsRequest({ url, headers: req.headers });
-    writeErrorIn(isMessagesPath(url) ? 'anthropic' : google ? 'google' : 'openai', res, error);
+    writeErrorIn(dialectOf(req), res, error);
   }
 
   toOpenAIError(exception: unknown): OpenAIError {

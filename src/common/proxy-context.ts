@@ -67,6 +67,8 @@ export interface RouterRequest extends Request {
   /** That key itself, resolved once by ApiKeyGuard. */
   clientKey?: ClientKey;
   requestId?: string;
+  /** Set by dialectOf (error-dialect.ts) on first use; read through it. */
+  errorDialect?: ErrorDialect;
 }
 
 export function newOutcome(): RequestOutcome {

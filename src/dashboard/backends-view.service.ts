@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CircuitBreakerService } from '../backends/circuit-breaker.service';
 import { LoadBalancerService } from '../backends/load-balancer.service';
+import { IpcClient } from '../cluster/ipc-channel';
 import { RequestEventsService } from '../common/request-events.service';
 import { RouterConfigService } from '../config/router-config.service';
 import { BackendProbeService } from '../health/backend-probe.service';
@@ -53,6 +54,8 @@ export interface BackendView {
 
 @Injectable()
 export class BackendsViewService {
+  private readonly ipc = IpcClient.get();
+
   constructor(
     private readonly configService: RouterConfigService,
     private readonly probes: BackendProbeService,
@@ -60,16 +63,21 @@ export class BackendsViewService {
     private readonly events: RequestEventsService,
     private readonly traffic: TrafficRecorderService,
     private readonly balancer: LoadBalancerService,
-  ) {}
+  ) {
+    // With workers, each one's open requests are asked for by the primary and added up (ipc-traffic.ts).
+    this.ipc?.answer('traffic.inFlight', () => [...this.inFlightByBackend()]);
+  }
 
   async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; data: BackendView[]; pools: PoolView[] }> {
     const config = this.configService.current;
-    const states = await Promise.all(config.backends.map((b) => this.probes.state(b)));
-    const inFlight = this.inFlightByBackend();
+    const [states, traffic, inFlight] = await Promise.all([
+      Promise.all(config.backends.map((b) => this.probes.state(b))),
+      this.traffic.backends(config.backends.map((b) => b.name), ERROR_RATE_MINUTES, now),
+      this.ipc ? this.ipc.call<Array<[string, number]>>('traffic.inFlight').then((counts) => new Map(counts)) : this.inFlightByBackend(),
+    ]);
     const data = config.backends.map((b, i): BackendView => {
-      const series = this.traffic.seriesOf(b.name);
-      const points = series?.points(now) ?? [];
-      const totals = series?.totals(ERROR_RATE_MINUTES, now) ?? { requests: 0, errors: 0 };
+      const points = traffic[i]?.points ?? [];
+      const totals = traffic[i]?.totals ?? { requests: 0, errors: 0 };
       return {
         name: b.name,
         prefix: b.prefix,
@@ -79,7 +87,7 @@ export class BackendsViewService {
         reason: states[i].reason ?? null,
         circuit: this.breaker.stateOf(b.name, now),
         in_flight: inFlight.get(b.name) ?? 0,
-        requests_per_minute: series?.requestsPerMinute(now) ?? 0,
+        requests_per_minute: traffic[i]?.requestsPerMinute ?? 0,
         error_rate: totals.requests > 0 ? Math.round((totals.errors / totals.requests) * 1000) / 1000 : null,
         requests_15m: totals.requests,
         errors_15m: totals.errors,

@@ -38,12 +38,9 @@ export class DashboardApiController {
 
   @DashboardData()
   @Get('requests')
-  requests(@Viewer() viewer: DashboardViewer, @Query('errors') errors?: string) {
+  async requests(@Viewer() viewer: DashboardViewer, @Query('errors') errors?: string) {
     const errorsOnly = errors === '1' || errors === 'true';
-    const lines = this.traffic.recent.newestFirst(
-      RECENT_REQUESTS,
-      (line) => (viewer.admin || line.key === viewer.keyName) && (!errorsOnly || line.status >= 400 || line.error_code !== null),
-    );
+    const lines = await this.traffic.lines({ key: viewer.admin ? null : viewer.keyName, errorsOnly });
     return { capacity: RECENT_REQUESTS, data: lines.map(({ at, ...line }: RequestLine) => ({ time: new Date(at).toISOString(), ...line })) };
   }
 }

@@ -1,39 +1,29 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
+import { IpcClient } from '../cluster/ipc-channel';
 import type { RouterRequest } from '../common/proxy-context';
 import { finalStatus, RequestEventsService } from '../common/request-events.service';
 import { RouterConfigService } from '../config/router-config.service';
 import { pathModel } from '../routing/path-model';
-import { MinuteSeries } from './minute-series';
-import { RingBuffer } from './ring-buffer';
+import type { EndedAttempt } from './minute-series';
+import type { MinuteSeries } from './minute-series';
+import type { RingBuffer } from './ring-buffer';
+import { BackendTraffic, LineFilter, RequestLine, TrafficLog } from './traffic-log';
 
-export const RECENT_REQUESTS = 500;
+export { RECENT_REQUESTS, type RequestLine } from './traffic-log';
+
 const MAX_MODEL_CHARS = 200;
 const NOT_RECORDED = /^\/(ui|health|metrics)(\/|$)/;
 
-/** One line of the recent-requests table: names, numbers and times only, never a body or a key. */
-export interface RequestLine {
-  /** ms since the epoch (the API sends it as an ISO time). */
-  at: number;
-  key: string | null;
-  model: string | null;
-  backend: string | null;
-  status: number;
-  error_code: string | null;
-  ttfb_ms: number | null;
-  total_ms: number;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-}
-
 /**
  * Fed by the request-end event the router already emits: the last RECENT_REQUESTS request lines and a
- * per-backend minute series. Both are O(1) per request and fixed in size, and run after the response.
+ * per-backend minute series (TrafficLog). Both are O(1) per request and fixed in size, and run after the
+ * response. With `workers` > 1 and no Redis, the log is the primary's, so every worker shows the same.
  */
 @Injectable()
 export class TrafficRecorderService implements OnModuleInit {
-  readonly recent = new RingBuffer<RequestLine>(RECENT_REQUESTS);
-  private readonly series = new Map<string, MinuteSeries>();
+  private readonly log = new TrafficLog();
+  private readonly ipc = IpcClient.get();
 
   constructor(
     private readonly events: RequestEventsService,
@@ -48,14 +38,28 @@ export class TrafficRecorderService implements OnModuleInit {
     this.events.onRequestEnd((req, res, totalMs) => this.record(req, res, totalMs));
   }
 
-  /** The series of a backend named in the config (names come from the config, so the map stays small). */
-  seriesOf(backend: string): MinuteSeries | undefined {
-    return this.series.get(backend);
+  /** This process's lines (the primary's when shared: read those with lines()). */
+  get recent(): RingBuffer<RequestLine> {
+    return this.log.recent;
   }
 
-  /** Drops the series of backends not in `backends` (called after each config reload). */
+  /** This process's series of a backend named in the config. */
+  seriesOf(backend: string): MinuteSeries | undefined {
+    return this.log.seriesOf(backend);
+  }
+
   keepOnly(backends: ReadonlySet<string>): void {
-    for (const name of this.series.keys()) if (!backends.has(name)) this.series.delete(name);
+    this.log.keepOnly(backends);
+  }
+
+  /** The recent lines a viewer sees, newest first, from every worker. */
+  async lines(filter: LineFilter): Promise<RequestLine[]> {
+    return this.ipc ? this.ipc.call<RequestLine[]>('traffic.lines', filter) : this.log.lines(filter);
+  }
+
+  /** Each backend's figures (null: no traffic yet), from every worker. */
+  async backends(backends: string[], totalMinutes: number, now = Date.now()): Promise<Array<BackendTraffic | null>> {
+    return this.ipc ? this.ipc.call('traffic.backends', backends, totalMinutes, now) : this.log.backends(backends, totalMinutes, now);
   }
 
   record(req: RouterRequest, res: Response, totalMs: number, now = Date.now()): void {
@@ -65,18 +69,17 @@ export class TrafficRecorderService implements OnModuleInit {
     // Proxied requests, and requests a guard refused for a known key (model not allowed, rate limited).
     if (!o && !(req.apiKeyName !== undefined && status >= 400 && !NOT_RECORDED.test(req.path))) return;
 
+    const attempts: Array<[string, EndedAttempt]> = [];
     const failedOn = o?.upstreamErrorBackends;
-    if (o?.backend) {
-      this.seriesFor(o.backend).record({ failed: failedOn?.includes(o.backend) ?? false, ttfbMs: o.ttfbMs, overheadMs: o.overheadMs }, now);
-    }
+    if (o?.backend) attempts.push([o.backend, { failed: failedOn?.includes(o.backend) ?? false, ttfbMs: o.ttfbMs, overheadMs: o.overheadMs }]);
     // Backends that failed this request before another one answered (or none did): once each.
     failedOn?.forEach((name, i) => {
-      if (name !== o?.backend && failedOn.indexOf(name) === i) this.seriesFor(name).record({ failed: true }, now);
+      if (name !== o?.backend && failedOn.indexOf(name) === i) attempts.push([name, { failed: true }]);
     });
 
     // A request refused before its context started: the model it named, in the body or (Gemini) the path.
     const model = ctx?.requestedModel ?? (req.body as { model?: unknown } | undefined)?.model ?? pathModel(req);
-    this.recent.push({
+    const line: RequestLine = {
       at: now,
       key: req.apiKeyName ?? null,
       model: typeof model === 'string' ? model.slice(0, MAX_MODEL_CHARS) : null,
@@ -87,16 +90,9 @@ export class TrafficRecorderService implements OnModuleInit {
       total_ms: round(totalMs),
       prompt_tokens: o?.promptTokens ?? null,
       completion_tokens: o?.completionTokens ?? null,
-    });
-  }
-
-  private seriesFor(name: string): MinuteSeries {
-    let s = this.series.get(name);
-    if (!s) {
-      s = new MinuteSeries();
-      this.series.set(name, s);
-    }
-    return s;
+    };
+    if (this.ipc) this.ipc.send('traffic.add', line, attempts, now);
+    else this.log.add(line, attempts, now);
   }
 }
 

@@ -7,8 +7,11 @@ import { isGoogleModelsRequest } from '../common/gemini-path';
 import { badRequest, OpenAIError } from '../common/openai-error';
 import type { ProxyContext, RouterRequest } from '../common/proxy-context';
 import { RouterConfigService } from '../config/router-config.service';
-import { countChatTokens } from '../messages/count-tokens';
+import { chatInput } from '../messages/count-tokens';
+import { withinDepth } from '../messages/messages-request';
+import { TokenCounterService } from '../messages/token-counter.service';
 import { ProxyContextParam } from '../routing/proxy-context.param';
+import { KeyLimited } from '../routing/proxy-endpoint.metadata';
 import { pathModel, PATH_MODEL_PARAM } from '../routing/path-model';
 import { RoutingService } from '../routing/routing.service';
 import { isObject } from '../common/json';
@@ -25,6 +28,7 @@ export class GeminiController {
     private readonly backendClient: BackendClientService,
     private readonly catalog: ModelCatalogService,
     private readonly configService: RouterConfigService,
+    private readonly tokenCounter: TokenCounterService,
   ) {}
 
   @GeminiRoute('generateContent')
@@ -47,23 +51,27 @@ export class GeminiController {
     return this.embed(ctx, req, res, 'embedContent');
   }
 
-  /** Answered here, without a backend: the same estimate as the Messages count_tokens. */
+  /** Answered here, without a backend: the same bounded estimate as the Messages count_tokens, within the key's allow-list and limits. */
   @Post(geminiPaths('countTokens'))
+  @KeyLimited()
   @HttpCode(200)
-  countTokens(@Req() req: RouterRequest, @Body() body: unknown): { totalTokens: number } {
+  async countTokens(@Req() req: RouterRequest, @Body() body: unknown): Promise<{ totalTokens: number }> {
     if (!isObject(body)) throw badRequest('The request body must be a JSON object.', 'invalid_body');
     // The SDK may wrap the request: {"generateContentRequest": {model, contents, …}}.
     const request = isObject(body.generateContentRequest) ? body.generateContentRequest : body;
-    return { totalTokens: countChatTokens(geminiToChat({ ...request, model: pathModel(req) }, false)) };
+    const input = withinDepth(() => chatInput(geminiToChat({ ...request, model: pathModel(req) }, false)));
+    return { totalTokens: input.tokens + (await this.tokenCounter.count(input.texts)) };
   }
 
   @Get(['v1beta/models'])
+  @KeyLimited()
   async listModels(@Req() req: RouterRequest): Promise<{ models: Record<string, unknown>[] }> {
     const models = await this.catalog.list(this.configService.current);
     return { models: models.filter((m) => req.clientKey?.allowsModel(m.id)).map(geminiModel) };
   }
 
   /** One model; on /v1 and bare paths OpenAI's retrieve shape, unless a Gemini client (x-goog-api-key) asks. */
+  @KeyLimited()
   @Get([`v1beta/models/*${PATH_MODEL_PARAM}`, `v1/models/*${PATH_MODEL_PARAM}`, `models/*${PATH_MODEL_PARAM}`])
   async getModel(@Req() req: RouterRequest): Promise<object> {
     const id = modelIdOf(pathModel(req) ?? '');

@@ -1,6 +1,7 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Req, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { ClientKeyService } from '../auth/client-key.service';
 import { Public } from '../auth/public.decorator';
 import { ReadinessIndicator } from './readiness.indicator';
 
@@ -10,6 +11,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly readiness: ReadinessIndicator,
+    private readonly keys: ClientKeyService,
   ) {}
 
   /** The process answers: no I/O at all. */
@@ -20,18 +22,23 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Config loaded and the default backend answering; every backend's state is in the body. */
+  /**
+   * Config loaded and the default backend answering (200, else 503). Without a key the body says only that
+   * ({"status":"ok"|"error"}); with any configured key it names every backend and its state.
+   */
   @Public()
   @Get('health/ready')
   @HealthCheck()
-  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+  async ready(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<HealthCheckResult | { status: HealthCheckResult['status'] }> {
+    let result: HealthCheckResult;
     try {
-      return await this.health.check([() => this.readiness.config(), () => this.readiness.backends(), () => this.readiness.accepting()]);
+      result = await this.health.check([() => this.readiness.config(), () => this.readiness.backends(), () => this.readiness.accepting()]);
     } catch (err) {
       // Terminus throws 503 with the result; the body must stay the health JSON, not an OpenAI error.
       if (!(err instanceof ServiceUnavailableException)) throw err;
       res.status(503);
-      return err.getResponse() as HealthCheckResult;
+      result = err.getResponse() as HealthCheckResult;
     }
+    return this.keys.forRequest(req) ? result : { status: result.status };
   }
 }

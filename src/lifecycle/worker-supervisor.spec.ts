@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:cluster';
-import { FIRST_RETRY_MS, MAX_BOOT_FAILURES, WorkerSupervisor } from './worker-supervisor';
+import { CRASH_WINDOW_MS, FIRST_RETRY_MS, MAX_BOOT_FAILURES, WorkerSupervisor } from './worker-supervisor';
 
 /** A cluster whose workers are plain objects: the test decides when they listen or exit. */
 function fakeCluster() {
@@ -83,12 +83,27 @@ describe('WorkerSupervisor', () => {
     expect(exits).toEqual([]);
   });
 
-  it('replaces a worker that dies after listening at once', () => {
+  it('replaces a worker that dies after listening, waiting longer as deaths repeat within a minute', () => {
     const { forked, listen, exit, lines } = setup(2);
-    listen(forked[0]);
-    exit(forked[0], null as unknown as number, 'SIGSEGV');
-    expect(forked).toHaveLength(3);
-    expect(lines.join('')).toContain('died (SIGSEGV); starting another');
+    forked.forEach(listen);
+    const delays: number[] = [];
+    for (let death = 0; death < 6; death++) {
+      const before = forked.length;
+      exit(forked[forked.length - 1], null as unknown as number, 'SIGSEGV');
+      const delay = Number(/starting another in (\d+) ms\n$/.exec(lines.at(-1)!)?.[1]);
+      jest.advanceTimersByTime(delay - 1);
+      expect(forked).toHaveLength(before);
+      jest.advanceTimersByTime(1);
+      expect(forked).toHaveLength(before + 1);
+      listen(forked[forked.length - 1]);
+      delays.push(delay);
+    }
+    expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 10_000]);
+    expect(lines[0]).toMatch(/^llm-router: worker \d+ died \(SIGSEGV\); starting another in 500 ms/);
+    // A minute without deaths: back to the first delay.
+    jest.advanceTimersByTime(CRASH_WINDOW_MS);
+    exit(forked[0], 1);
+    expect(lines.at(-1)).toContain('died (exit code 1); starting another in 500 ms');
   });
 
   it('forwards the first SIGINT once, forks nothing while stopping, and exits when every worker is gone', () => {

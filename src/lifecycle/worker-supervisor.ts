@@ -4,6 +4,8 @@ import type { Cluster, Worker } from 'node:cluster';
 export const MAX_BOOT_FAILURES = 5;
 export const FIRST_RETRY_MS = 500;
 export const MAX_RETRY_MS = 10_000;
+/** Deaths of running workers within this window make the next replacement wait longer. */
+export const CRASH_WINDOW_MS = 60_000;
 
 export interface SupervisorOptions {
   cluster: Pick<Cluster, 'fork' | 'on'>;
@@ -18,6 +20,8 @@ export interface SupervisorOptions {
  * The primary of `workers` > 1: forks the workers, replaces one that dies, and stops them on a signal.
  * A worker that fails before listening (port in use, say) is replaced after a growing delay, and after
  * MAX_BOOT_FAILURES such failures in a row the primary stops with a message instead of forking forever.
+ * A running worker that dies is replaced after a delay that grows with the deaths of the last minute, so
+ * a request that crashes workers cannot keep the machine busy forking; the others serve meanwhile.
  * Ctrl-C reaches every process of the group and the primary forwards it as well: workers drain once
  * whatever they receive; a second signal to the primary stops them at once (SIGKILL).
  */
@@ -25,6 +29,8 @@ export class WorkerSupervisor {
   private readonly alive = new Set<Worker>();
   private readonly booting = new Set<Worker>();
   private bootFailures = 0;
+  /** When running workers died, within the last CRASH_WINDOW_MS. */
+  private crashes: number[] = [];
   private readonly retries = new Set<NodeJS.Timeout>();
   private stopping: NodeJS.Signals | undefined;
   private exitCode = 0;
@@ -82,8 +88,11 @@ export class WorkerSupervisor {
         if (this.alive.size === 0) this.o.exit(0);
         return;
       }
-      this.o.write(`llm-router: worker ${worker.process.pid} died (${how}); starting another\n`);
-      this.fork();
+      const now = Date.now();
+      this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+      const delay = retryDelay(this.crashes.length);
+      this.o.write(`llm-router: worker ${worker.process.pid} died (${how}); starting another in ${delay} ms\n`);
+      this.forkAfter(delay);
       return;
     }
     this.bootFailures++;
@@ -96,8 +105,12 @@ export class WorkerSupervisor {
       this.stop('SIGTERM');
       return;
     }
-    const delay = Math.min(FIRST_RETRY_MS * 2 ** (this.bootFailures - 1), MAX_RETRY_MS);
+    const delay = retryDelay(this.bootFailures);
     this.o.write(`llm-router: worker ${worker.process.pid} failed to start (${how}); trying again in ${delay} ms\n`);
+    this.forkAfter(delay);
+  }
+
+  private forkAfter(delay: number): void {
     const timer = setTimeout(() => {
       this.retries.delete(timer);
       this.fork();
@@ -108,4 +121,9 @@ export class WorkerSupervisor {
   private each(action: (w: Worker) => void): void {
     for (const w of this.alive) action(w);
   }
+}
+
+/** 500 ms after the first failure, doubling with each one, at most MAX_RETRY_MS. */
+function retryDelay(failures: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), MAX_RETRY_MS);
 }

@@ -1,6 +1,15 @@
 import { countTokens } from 'gpt-tokenizer';
 import { OpenAIError } from '../common/openai-error';
-import { countInputTokens } from './count-tokens';
+import type { JsonObject } from '../common/proxy-context';
+import { messagesInput } from './count-tokens';
+import { countTexts } from './text-tokens';
+
+// What count_tokens answers, counted on this thread (TokenCounterService runs the same plan on its worker).
+const plain = { disallowedSpecial: new Set<string>() };
+const countInputTokens = (body: JsonObject) => {
+  const input = messagesInput(body);
+  return input.tokens + countTexts(input.texts, (text) => countTokens(text, plain));
+};
 
 const user = (content: unknown) => ({ model: 'm', messages: [{ role: 'user', content }] });
 

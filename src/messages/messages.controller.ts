@@ -1,14 +1,15 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { BackendClientService } from '../backends/backend-client.service';
-import { badRequest } from '../common/openai-error';
-import type { JsonObject, ProxyContext, RouterRequest } from '../common/proxy-context';
+import type { ProxyContext, RouterRequest } from '../common/proxy-context';
 import { ProxyContextParam } from '../routing/proxy-context.param';
+import { KeyLimited } from '../routing/proxy-endpoint.metadata';
 import { ProxyRoute } from '../routing/proxy-route.decorator';
+import { validateProxyBody } from '../routing/request-validation';
 import { RoutingService } from '../routing/routing.service';
-import { isObject } from '../common/json';
-import { countInputTokens } from './count-tokens';
+import { messagesInput } from './count-tokens';
 import { messagesBridge } from './messages-bridge';
+import { TokenCounterService } from './token-counter.service';
 
 /** The Anthropic Messages API: routed like chat, converted for backends that speak only chat. */
 @Controller()
@@ -16,6 +17,7 @@ export class MessagesController {
   constructor(
     private readonly routing: RoutingService,
     private readonly backendClient: BackendClientService,
+    private readonly tokenCounter: TokenCounterService,
   ) {}
 
   @ProxyRoute('messages')
@@ -25,11 +27,13 @@ export class MessagesController {
     return this.backendClient.forward(ctx, targets, req, res);
   }
 
-  /** Answered here, without a backend: an estimate with a real tokenizer. */
+  /** Answered here, without a backend: an estimate with a real tokenizer, within the key's allow-list and limits. */
   @Post(['v1/messages/count_tokens', 'messages/count_tokens'])
+  @KeyLimited()
   @HttpCode(200)
-  countTokens(@Body() body: unknown): { input_tokens: number } {
-    if (!isObject(body)) throw badRequest('The request body must be a JSON object.', 'invalid_body');
-    return { input_tokens: countInputTokens(body as JsonObject) };
+  async countTokens(@Body() body: unknown): Promise<{ input_tokens: number }> {
+    // A model is required, as for a real request: the key's allow-list applies to it (TeamAccessGuard).
+    const input = messagesInput(validateProxyBody('messages', body));
+    return { input_tokens: input.tokens + (await this.tokenCounter.count(input.texts)) };
   }
 }

@@ -8,6 +8,8 @@ import type { RouterRequest } from '../common/proxy-context';
 import { UpstreamPoolsService } from '../backends/upstream-pools.service';
 import { LoadBalancerService } from '../backends/load-balancer.service';
 import { registerPoolMetrics } from './pool-metrics';
+import { IpcClient } from '../cluster/ipc-channel';
+import { offerToPrimary } from './cluster-metrics';
 import { LabelLimiter } from './label-limiter';
 
 const MAX_MODELS = 500;
@@ -20,13 +22,15 @@ const NOT_COUNTED = /^\/(metrics|health)(\/|$)|^\/v1\/health$/;
 
 /**
  * The router's Prometheus metrics, in a registry of its own. Everything is recorded when a request ends
- * (RequestEventsService), off the hot path; open streams are counted when /metrics is scraped.
+ * (RequestEventsService), off the hot path; open streams are counted when /metrics is scraped. With
+ * `workers` > 1 a scrape answers with the sum of every worker's registry (see cluster-metrics.ts).
  */
 @Injectable()
 export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
   private readonly models = new LabelLimiter(MAX_MODELS);
   private readonly keys = new LabelLimiter(MAX_KEYS);
+  private readonly ipc = IpcClient.get();
   /** The label children of one (backend, model, status, key), looked up once rather than on every request. */
   private readonly series = new Map<string, Series>();
 
@@ -119,6 +123,7 @@ export class MetricsService implements OnModuleInit {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'llmrouter_' });
+    if (this.ipc) offerToPrimary(this.ipc, this.registry);
   }
 
   onModuleInit(): void {
@@ -126,6 +131,7 @@ export class MetricsService implements OnModuleInit {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
+    if (this.ipc) return this.ipc.call('metrics.render');
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 

@@ -1,26 +1,11 @@
 import { OpenAIError } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
 import { ConversationStateService } from './conversation-state.service';
-import { findItem, MemoryResponseStore, type StoredResponse } from './memory-response-store';
-import type { ResponseStoreService } from './response-store.service';
+import { memoryStoreService } from './response-store.test-support';
 
-/** The store service's contract over a MemoryResponseStore (what it does without Redis). */
-function memoryStore(maxBytes = 1 << 20): ResponseStoreService {
-  const memory = new MemoryResponseStore(60_000, maxBytes);
-  const get = async (id: string, key: string) => {
-    const record = memory.get(id);
-    return record?.key === key ? record : undefined;
-  };
-  return {
-    save: async (record: StoredResponse) => memory.save(record, JSON.stringify(record).length),
-    get,
-    item: async (itemId: string, key: string) => {
-      const owner = memory.ownerOf(itemId);
-      const record = owner ? await get(owner, key) : undefined;
-      return record ? findItem(record, itemId) : undefined;
-    },
-    delete: async (id: string, key: string) => ((await get(id, key)) ? memory.remove(id) : false),
-  } as unknown as ResponseStoreService;
+/** The store service as it runs without Redis (one process). */
+function memoryStore(maxBytes = 1 << 20) {
+  return memoryStoreService({ ttlSeconds: 60, maxBytes }).service;
 }
 
 const answer = (id: string, text: string): JsonObject => ({
@@ -87,6 +72,27 @@ describe('ConversationStateService', () => {
     await state.remember({ input: 'x', store: false }, 'alice', [], answer('resp_2', 'not kept'));
     await expect(state.get('resp_2', 'alice')).rejects.toMatchObject({ status: 404 });
     expect((await state.get('resp_1', 'alice')).id).toBe('resp_1');
+  });
+
+  it('answers a response too large to keep with store: false, and keeps nothing', async () => {
+    const small = new ConversationStateService(memoryStore(4_000));
+    const response = answer('resp_big', 'x'.repeat(5_000));
+    await small.remember({ input: 'hi' }, 'alice', [{ type: 'message', role: 'user', content: 'hi' }], response);
+    expect(response.store).toBe(false);
+    await expect(small.get('resp_big', 'alice')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('keeps store: true on a response it kept', async () => {
+    const response = answer('resp_ok', 'fine');
+    await state.remember({ input: 'hi' }, 'alice', [], { ...response, store: true });
+    expect((await state.get('resp_ok', 'alice')).store).toBe(true);
+  });
+
+  it('answers a crafted id naming an index entry with a clean 404', async () => {
+    for (const id of ['item:msg_resp_1', 'msg_resp_1', '1:alice', '../resp_1', 'resp_1\u0000']) {
+      await expect(state.get(id, 'alice')).rejects.toMatchObject({ status: 404 });
+      await expect(state.inputItems(id, 'alice')).rejects.toMatchObject({ status: 404 });
+    }
   });
 
   it('deletes only for the key that created the response', async () => {

@@ -53,10 +53,18 @@ export class ConversationStateService {
     return { body: { ...body, input }, input };
   }
 
-  /** Keeps a finished response (unless the client asked not to); a failure to keep it is only logged. */
+  /**
+   * Keeps a finished response (unless the client asked not to). One that cannot be kept (larger than the
+   * store's whole budget, or the store failed) says so: its `store` becomes false before the client sees
+   * it, as OpenAI answers a response that was not stored, so no client waits for an id that is not there.
+   */
   async remember(body: JsonObject, key: string, input: JsonObject[], response: JsonObject): Promise<void> {
     if (body.store === false) return;
-    await this.store.save({ key, response, input }).catch((err: Error) => this.logger.warn(`could not store response ${String(response.id)}: ${err.message}`));
+    const kept = await this.store.save({ key, response, input }).catch((err: Error) => {
+      this.logger.warn(`could not store response ${String(response.id)}: ${err.message}`);
+      return false;
+    });
+    if (!kept) response.store = false;
   }
 
   async get(id: string, key: string): Promise<JsonObject> {

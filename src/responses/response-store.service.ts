@@ -1,84 +1,108 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { IpcClient } from '../cluster/ipc-channel';
 import type { JsonObject } from '../common/proxy-context';
 import { RouterConfigService } from '../config/router-config.service';
 import { RedisConnectionService } from '../team/redis-connection.service';
-import { findItem, itemIdsOf, MemoryResponseStore, type StoredResponse } from './memory-response-store';
+import { IpcResponseStore } from './ipc-response-store';
+import { MemoryResponseStore } from './memory-response-store';
+import { RedisResponseStore } from './redis-response-store';
+import { findItem, itemIdsOf, parseRecord, recordText, type ResponseStore, type StoreLimits, type StoredResponse } from './response-store';
 
-const PREFIX = 'llmrouter:responses:';
+const SWEEP_EVERY_MS = 60_000;
 
 /**
  * Keeps bridged responses that were created with `store` (the Responses API default) so the next turn
  * can continue them (previous_response_id, item_reference) and GET/DELETE can find them. In Redis when
- * `redis_url` is set, so any replica continues any conversation; in memory otherwise, or while Redis is
- * away. A record belongs to the key name that created it: for any other key it does not exist.
+ * `redis_url` is set, so any replica continues any conversation; otherwise in this process, or, with
+ * `workers` > 1, in the primary that every worker asks. A record belongs to the key name that created it:
+ * for any other key it does not exist. While Redis is away, records go to the local store.
  */
 @Injectable()
-export class ResponseStoreService {
+export class ResponseStoreService implements OnModuleDestroy {
   private readonly logger = new Logger('ResponseStore');
   private readonly memory: MemoryResponseStore;
+  /** Where records go without Redis: the primary's store (workers), or this process's. */
+  private readonly local: ResponseStore;
+  private readonly redisStore: RedisResponseStore;
+  private limits: StoreLimits;
+  private readonly sweeper: NodeJS.Timeout;
 
-  constructor(
-    private readonly configService: RouterConfigService,
-    private readonly redis: RedisConnectionService,
-  ) {
-    const limits = () => configService.current.responsesStore;
-    this.memory = new MemoryResponseStore(limits().ttlSeconds * 1000, limits().maxBytes);
-    configService.onChange(() => this.memory.setLimits(limits().ttlSeconds * 1000, limits().maxBytes));
+  constructor(configService: RouterConfigService, private readonly redis: RedisConnectionService) {
+    this.limits = configService.current.responsesStore;
+    this.memory = new MemoryResponseStore(this.limits);
+    // The listener's argument is the config being applied (`current` is still the old one here).
+    configService.onChange((config) => {
+      this.limits = config.responsesStore;
+      this.memory.setLimits(this.limits);
+    });
+    const ipc = IpcClient.get();
+    this.local = ipc ? new IpcResponseStore(ipc) : wrap(this.memory, () => this.limits);
+    this.redisStore = new RedisResponseStore(() => (redis.isUp ? redis.client : undefined));
+    this.sweeper = setInterval(() => this.memory.sweep(), SWEEP_EVERY_MS).unref();
   }
 
-  async save(record: StoredResponse): Promise<void> {
-    const text = JSON.stringify(record);
-    const bytes = Buffer.byteLength(text);
-    const { ttlSeconds, maxBytes } = this.configService.current.responsesStore;
-    // A conversation larger than the whole budget is not kept anywhere (Redis included).
-    if (bytes > maxBytes) return;
-    const client = this.redis.isUp ? this.redis.client : undefined;
-    if (client) {
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /** Keeps `record`; false when it was not kept (larger than the store's whole budget, or not serializable). */
+  async save(record: StoredResponse): Promise<boolean> {
+    const id = record.response.id as string;
+    let text: string;
+    try {
+      text = recordText(record);
+    } catch (err) {
+      this.logger.warn(`response ${id} not stored: ${(err as Error).message}`);
+      return false;
+    }
+    const itemIds = itemIdsOf(record);
+    if (this.redis.isUp) {
       try {
-        const multi = client.multi().set(PREFIX + (record.response.id as string), text, 'EX', ttlSeconds);
-        for (const itemId of itemIdsOf(record)) multi.set(`${PREFIX}item:${itemId}`, record.response.id as string, 'EX', ttlSeconds);
-        await multi.exec();
-        return;
+        return (await this.redisStore.save(record.key, id, text, itemIds, this.limits)) === 'stored';
       } catch (err) {
-        this.logger.warn(`could not store response in Redis (${(err as Error).message}): kept in memory`);
+        this.logger.warn(`could not store response in Redis (${(err as Error).message}): kept locally`);
       }
     }
-    this.memory.save(record, bytes);
+    return (await this.local.save(record.key, id, text, itemIds, this.limits)) === 'stored';
   }
 
   /** The stored response `id` if `key` created it. */
   async get(id: string, key: string): Promise<StoredResponse | undefined> {
-    const record = (await this.readRedis(id)) ?? this.memory.get(id);
-    return record?.key === key ? record : undefined;
+    const text = (await this.fromRedis((s) => s.get(key, id))) ?? (await this.local.get(key, id));
+    return text === undefined ? undefined : parseRecord(key, text);
   }
 
-  /** The stored item `itemId` (from any of `key`'s stored responses). */
+  /** The stored item `itemId` (from `key`'s most recent stored response holding it). */
   async item(itemId: string, key: string): Promise<JsonObject | undefined> {
-    const owner = (await this.redisGet(`${PREFIX}item:${itemId}`)) ?? this.memory.ownerOf(itemId);
-    const record = owner ? await this.get(owner, key) : undefined;
-    return record ? findItem(record, itemId) : undefined;
+    const text = (await this.fromRedis((s) => s.itemHolder(key, itemId))) ?? (await this.local.itemHolder(key, itemId));
+    return text === undefined ? undefined : findItem(parseRecord(key, text), itemId);
   }
 
   async delete(id: string, key: string): Promise<boolean> {
-    if (!(await this.get(id, key))) return false;
-    const client = this.redis.isUp ? this.redis.client : undefined;
-    if (client) await client.del(PREFIX + id).catch(() => undefined);
-    this.memory.remove(id);
-    return true;
+    const inRedis = (await this.fromRedis((s) => s.delete(key, id))) ?? false;
+    const inLocal = await this.local.delete(key, id);
+    return inRedis || inLocal;
   }
 
-  private async readRedis(id: string): Promise<StoredResponse | undefined> {
-    const text = await this.redisGet(PREFIX + id);
-    return text ? (JSON.parse(text) as StoredResponse) : undefined;
-  }
-
-  private async redisGet(redisKey: string): Promise<string | undefined> {
-    const client = this.redis.isUp ? this.redis.client : undefined;
-    if (!client) return undefined;
+  private async fromRedis<T>(read: (store: ResponseStore) => Promise<T>): Promise<T | undefined> {
+    if (!this.redis.isUp) return undefined;
     try {
-      return (await client.get(redisKey)) ?? undefined;
+      return await read(this.redisStore);
     } catch {
       return undefined;
     }
   }
+}
+
+/** This process's memory store behind the common (async) interface, with the limits in force. */
+function wrap(memory: MemoryResponseStore, limits: () => StoreLimits): ResponseStore {
+  return {
+    save: async (owner, id, text, itemIds) => {
+      memory.setLimits(limits());
+      return memory.save(owner, id, text, itemIds);
+    },
+    get: async (owner, id) => memory.get(owner, id),
+    itemHolder: async (owner, itemId) => memory.itemHolder(owner, itemId),
+    delete: async (owner, id) => memory.remove(owner, id),
+  };
 }

@@ -86,9 +86,10 @@ export class ResponseStreamTranslator {
     let out = this.start() + this.closeAll();
     this.ended = true;
     const response = finish(responseEnvelope(this.req, 'completed', this.output, this.usage), this.finishReason);
-    out += this.event(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
+    // Written once stored: storing may set `store: false` on it (too large to keep).
+    const final = () => out + this.event(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
     const stored = this.onFinished?.(response);
-    return stored ? stored.then(() => out) : out;
+    return stored ? stored.then(final) : final();
   }
 
   /** The backend failed midway: response.failed with what was produced, then an error event SDKs raise on. */

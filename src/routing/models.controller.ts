@@ -5,6 +5,7 @@ import { geminiModel } from '../backends/google-model';
 import { ModelCatalogService, ModelEntry } from '../backends/model-catalog.service';
 import { isGoogleModelsRequest } from '../common/gemini-path';
 import { RouterConfigService } from '../config/router-config.service';
+import { KeyLimited } from './proxy-endpoint.metadata';
 
 @Controller()
 export class ModelsController {
@@ -15,6 +16,7 @@ export class ModelsController {
   ) {}
 
   @Get(['v1/models', 'models'])
+  @KeyLimited()
   async list(@Req() req: RouterRequest): Promise<{ object: 'list'; data: ModelEntry[] } | { models: Record<string, unknown>[] }> {
     const key = this.keys.byName(req.apiKeyName);
     const models = await this.catalog.list(this.configService.current);

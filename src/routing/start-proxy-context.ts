@@ -1,5 +1,6 @@
 import type { Endpoint } from '../config/router-config';
 import type { RouterConfig } from '../config/compiled-config';
+import { dialectOf } from '../common/error-dialect';
 import { OpenAIError } from '../common/openai-error';
 import { newOutcome, type ProxyContext, type RouterRequest } from '../common/proxy-context';
 import { isObject } from '../common/json';
@@ -21,7 +22,7 @@ export function startProxyContext(req: RouterRequest, endpoint: Endpoint, config
     requestedModel: body.model as string,
     targetModels: [body.model as string],
     stream: body.stream === true,
-    dialect: endpoint === 'messages' ? 'anthropic' : endpoint === 'gemini' ? 'google' : 'openai',
+    dialect: dialectOf(req),
     startedAt: (req as RouterRequest & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint(),
     outcome: newOutcome(),
   };

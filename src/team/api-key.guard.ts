@@ -4,8 +4,7 @@ import { OpenAIError } from '../common/openai-error';
 import { RouterConfigService } from '../config/router-config.service';
 import { RateLimitService } from './rate-limit.service';
 import type { RouterRequest } from '../common/proxy-context';
-import { isGeminiPath } from '../common/gemini-path';
-import { isMessagesPath } from '../common/messages-path';
+import { dialectOf } from '../common/error-dialect';
 import { ClientKeyService } from '../auth/client-key.service';
 import { presentedKey } from '../auth/presented-key';
 import { IS_PUBLIC } from '../auth/public.decorator';
@@ -36,11 +35,13 @@ export class ApiKeyGuard implements CanActivate {
     }
     const presented = presentedKey(req);
     if (presented === undefined) {
-      const how = isMessagesPath(req.url)
-        ? '"x-api-key: <your LLM-router key>" or '
-        : isGeminiPath(req.url)
-          ? '"x-goog-api-key: <your LLM-router key>", "?key=<your LLM-router key>" or '
-          : '';
+      const dialect = dialectOf(req);
+      const how =
+        dialect === 'anthropic'
+          ? '"x-api-key: <your LLM-router key>" or '
+          : dialect === 'google'
+            ? '"x-goog-api-key: <your LLM-router key>", "?key=<your LLM-router key>" or '
+            : '';
       throw new OpenAIError(401, 'missing_api_key', `Missing API key: send ${how}"Authorization: Bearer <your LLM-router key>".`);
     }
     return this.reject(req, presented);

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { IpcClient } from '../cluster/ipc-channel';
 import type { ClientKey } from '../common/client-key';
 import { OpenAIError } from '../common/openai-error';
 import { RedisConnectionService } from './redis-connection.service';
 
 const WINDOW_SECONDS = 60;
+const CLUSTER_TIMEOUT_MS = 2_000;
 
 // Loaded with the first limiter (the first wrong key, or a key with limits): a router without either
 // never holds the library (about 0.7 MB resident).
@@ -32,12 +34,17 @@ export interface KeyLimitUsage {
 /**
  * Per-key requests and tokens per minute, and failed authentications per client address, on
  * rate-limiter-flexible: with Redis the counts are shared by every replica (one atomic Lua INCR per
- * check), and while Redis is away each limiter falls back to its in-memory insurance limiter.
+ * check), and while Redis is away each limiter falls back to its insurance limiter. With `workers` > 1,
+ * the counts without Redis (and the insurance limiter's) are the primary's (RateLimiterCluster over the
+ * cluster's IPC), so a key's limit holds for the whole router, not per worker.
  */
 @Injectable()
 export class RateLimitService {
   /** One limiter per kind and budget; the key name (or address) is the limiter's key. */
   private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private readonly clusterLimiters = new Map<string, RateLimiterAbstract>();
+  /** A worker whose primary keeps the counts (`workers` > 1). */
+  private readonly shared = IpcClient.get() !== undefined;
 
   constructor(private readonly redis: RedisConnectionService) {
     redis.onClientChange(() => this.limiters.clear());
@@ -104,12 +111,24 @@ export class RateLimitService {
     if (!limiter) {
       const options = { keyPrefix: `llmrouter:limit:${kind}`, points, duration: WINDOW_SECONDS };
       const { RateLimiterMemory, RateLimiterRedis } = limiterLibrary();
-      const memory = new RateLimiterMemory(options);
+      const local = this.shared ? this.clusterLimiter(id, options) : new RateLimiterMemory(options);
       const client = this.redis.client;
-      limiter = client
-        ? new RateLimiterRedis({ ...options, storeClient: client, insuranceLimiter: memory, rejectIfRedisNotReady: true })
-        : memory;
+      limiter = client ? new RateLimiterRedis({ ...options, storeClient: client, insuranceLimiter: local, rejectIfRedisNotReady: true }) : local;
       this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+
+  /**
+   * The primary's limiter for `id` (workers without Redis, or while Redis is away). Made once per id: each
+   * one listens on the process's IPC channel for its answers. The primary keeps one limiter per key prefix,
+   * with the options it was first sent, so the budget is part of the prefix.
+   */
+  private clusterLimiter(id: string, options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
+    let limiter = this.clusterLimiters.get(id);
+    if (!limiter) {
+      limiter = new (limiterLibrary().RateLimiterCluster)({ ...options, keyPrefix: `${options.keyPrefix}:${options.points}`, timeoutMs: CLUSTER_TIMEOUT_MS });
+      this.clusterLimiters.set(id, limiter);
     }
     return limiter;
   }

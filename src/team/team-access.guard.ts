@@ -2,13 +2,13 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { OpenAIError } from '../common/openai-error';
 import type { RouterRequest } from '../common/proxy-context';
-import { PROXY_ENDPOINT } from '../routing/proxy-endpoint.metadata';
+import { KEY_LIMITED, PROXY_ENDPOINT } from '../routing/proxy-endpoint.metadata';
 import { pathModel } from '../routing/path-model';
 import { MAX_MODEL_LENGTH } from '../routing/request-validation';
 import { RateLimitService } from './rate-limit.service';
 
 /**
- * Runs after ApiKeyGuard on proxied endpoints, before anything is forwarded: the key must be allowed
+ * Runs after ApiKeyGuard on proxied endpoints and @KeyLimited() routes, before anything is forwarded: the key must be allowed
  * the model as the client named it (before alias resolution), and be within its limits. A body without
  * a model string is left to the request validation that follows.
  */
@@ -21,7 +21,8 @@ export class TeamAccessGuard implements CanActivate {
 
   /** Synchronous unless the key has limits to check. */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (!this.reflector.get<string>(PROXY_ENDPOINT, context.getHandler())) return true;
+    const handler = context.getHandler();
+    if (!this.reflector.get<string>(PROXY_ENDPOINT, handler) && !this.reflector.get<boolean>(KEY_LIMITED, handler)) return true;
     const req = context.switchToHttp().getRequest<RouterRequest>();
     // Set by ApiKeyGuard, which runs first.
     const key = req.clientKey;

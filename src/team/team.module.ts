@@ -18,7 +18,8 @@ import { UsageService } from './usage.service';
     // Every access check, in the order it runs (Nest runs global guards in the order they are provided here,
     // then a route's own guards):
     // 1. ApiKeyGuard: a known key on every route not marked @Public() (health, the dashboard, /metrics).
-    // 2. TeamAccessGuard: on proxied routes, the key's model allow-list and rate limits (needs the key from 1).
+    // 2. TeamAccessGuard: on proxied routes and @KeyLimited() ones (count_tokens, /v1/models), the key's model
+    //    allow-list and rate limits (needs the key from 1).
     // The @Public() routes with their own key: MetricsKeyGuard (/metrics), DashboardKeyGuard (dashboard data).
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: TeamAccessGuard },

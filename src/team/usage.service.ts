@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { Response } from 'express';
+import { IpcClient } from '../cluster/ipc-channel';
 import type { RouterRequest } from '../common/proxy-context';
-import { RequestEventsService } from '../common/request-events.service';
+import { finalStatus, RequestEventsService } from '../common/request-events.service';
 import { RateLimitService } from './rate-limit.service';
 import { RedisConnectionService } from './redis-connection.service';
 import {
@@ -52,12 +54,15 @@ const RETENTION_MS: Record<UsageWindowName, number> = { minute: 2 * USAGE_WINDOW
 /**
  * Records what every finished proxied request used: requests and prompt/completion/total tokens per key
  * and model (in memory, and in Redis hashes per window so replicas agree), and charges the tokens to the
- * key's tokens_per_minute budget. A stream counts when it ends. Days are kept for a week.
+ * key's tokens_per_minute budget. A stream counts when it ends. Days are kept for a week. With `workers` > 1
+ * and no Redis, the counters are the primary's (every worker adds to and reads the same ones).
  */
 @Injectable()
 export class UsageService implements OnModuleInit {
   private readonly logger = new Logger('Usage');
   private readonly memory = new UsageCounters();
+  /** The primary's counters (workers without Redis). */
+  private readonly ipc = IpcClient.get();
 
   constructor(
     private readonly events: RequestEventsService,
@@ -66,18 +71,19 @@ export class UsageService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.events.onRequestEnd((req) => this.onRequestEnd(req));
+    this.events.onRequestEnd((req, res) => this.onRequestEnd(req, res));
   }
 
   /** Usage in the current windows; only `onlyKey`'s rows when given. */
   async report(onlyKey?: string, now = Date.now()): Promise<UsageReport> {
     const starts = USAGE_WINDOW_NAMES.map((window) => windowStart(window, now));
     const shared = await this.readRedis(USAGE_WINDOW_NAMES.map((window, i) => [window, starts[i]]));
+    const locals = shared ? [] : await Promise.all(USAGE_WINDOW_NAMES.map((window) => this.localRows(window, now)));
     const windows = USAGE_WINDOW_NAMES.map((window, i) => ({
       window,
       start: new Date(starts[i]).toISOString(),
       end: new Date(starts[i] + USAGE_WINDOWS[window]).toISOString(),
-      data: only(shared?.[i] ?? this.memory.rows(window, now), onlyKey),
+      data: only(shared?.[i] ?? locals[i], onlyKey),
     }));
     return { object: 'usage', shared: shared !== undefined, windows };
   }
@@ -86,26 +92,44 @@ export class UsageService implements OnModuleInit {
   async history(onlyKey?: string, now = Date.now()): Promise<UsageHistory> {
     const starts = historyDayStarts(now);
     const shared = await this.readRedis(starts.map((start) => ['day', start]));
+    const locals = shared ? [] : await Promise.all(starts.map((start) => this.localDay(start)));
     const days = starts.map((start, i) => ({
       start: new Date(start).toISOString(),
-      data: only(shared?.[i] ?? this.memory.day(start), onlyKey),
+      data: only(shared?.[i] ?? locals[i], onlyKey),
     }));
     return { shared: shared !== undefined, days };
   }
 
-  private onRequestEnd(req: RouterRequest): void {
+  private onRequestEnd(req: RouterRequest, res: Response): void {
     const ctx = req.llmrouter;
     const name = req.apiKeyName;
     if (!ctx || !name) return;
     const o = ctx.outcome;
     const tokens = { prompt: o.promptTokens ?? 0, completion: o.completionTokens ?? 0, total: o.totalTokens ?? 0 };
-    this.memory.add(name, ctx.requestedModel, tokens);
-    if (this.redis.client) void this.writeRedis(name, ctx.requestedModel, tokens);
+    // A model name gets a row of its own only once a backend served it (see UsageCounters).
+    const served = o.backend !== undefined && finalStatus(req, res) < 400;
+    const now = Date.now();
+    if (this.ipc && !this.redis.client) {
+      this.ipc.send('usage.add', name, ctx.requestedModel, tokens, now, served);
+    } else {
+      const model = this.memory.add(name, ctx.requestedModel, tokens, now, served);
+      if (this.redis.client) void this.writeRedis(name, model, tokens);
+    }
     // Only keys with a token budget are charged (no promise per request for the others).
     const key = req.clientKey;
     if (key?.tokensPerMinute && tokens.total > 0) {
       this.limits.chargeTokens(key, tokens.total).catch((err: Error) => this.logger.warn(`could not charge tokens: ${err.message}`));
     }
+  }
+
+  private async localRows(window: UsageWindowName, now: number): Promise<UsageRow[]> {
+    if (this.ipc && !this.redis.client) return this.ipc.call<UsageRow[]>('usage.rows', window, now);
+    return this.memory.rows(window, now);
+  }
+
+  private async localDay(start: number): Promise<UsageRow[]> {
+    if (this.ipc && !this.redis.client) return this.ipc.call<UsageRow[]>('usage.day', start);
+    return this.memory.day(start);
   }
 
   private async writeRedis(key: string, model: string, tokens: TokenCounts): Promise<void> {
