@@ -96,8 +96,17 @@ describe('dialectOf', () => {
     ['/v1/chat/completions', 'openai'],
     ['/v1/responses', 'openai'],
     ['/v1/messagesX', 'openai'],
+    ['/v1beta/models/gemini-2.5-flash:generateContent', 'google'],
+    ['/models/ollama/qwen3-coder:30b:streamGenerateContent?alt=sse', 'google'],
+    ['/v1beta/models', 'google'],
+    ['/v1/models', 'openai'],
   ])('answers %s in the %s dialect', (url, dialect) => {
     expect(dialectOf({ url })).toBe(dialect);
+  });
+
+  it("answers a Gemini client (x-goog-api-key) on OpenAI's model paths in Google's dialect", () => {
+    expect(dialectOf({ url: '/v1/models', headers: { 'x-goog-api-key': 'k' } })).toBe('google');
+    expect(dialectOf({ url: '/v1/models', headers: { authorization: 'Bearer k' } })).toBe('openai');
   });
 
   it('decides once per request: a later rewrite of the URL does not change the dialect', () => {
