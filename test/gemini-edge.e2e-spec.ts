@@ -34,7 +34,10 @@ describe('gemini: edge validation and stream faults', () => {
     router = await startRouter({
       max_request_bytes: 1024 * 1024,
       aliases: { 'gemini-2.5-flash': 'chat/qwen3' },
-      backends: [backend('chat', upstream.url, { retries: 0, stream_idle_timeout_ms: 300, keepalive_ms: 40 })],
+      backends: [
+        backend('chat', upstream.url, { retries: 0, stream_idle_timeout_ms: 300, keepalive_ms: 40 }),
+        backend('thinker', upstream.url, { retries: 0, reasoning_effort: true }),
+      ],
     });
     ai = new GoogleGenAI({ apiKey: ROUTER_KEY, httpOptions: { baseUrl: router.url } });
   });
@@ -197,5 +200,19 @@ describe('gemini: edge validation and stream faults', () => {
     const texts: string[] = [];
     for await (const part of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'go' })) texts.push(part.text ?? '');
     expect(texts.join('')).toBe('late hello');
+  });
+
+  it('sends thinkingConfig as reasoning_effort only to a backend that takes it ("reasoning_effort": true)', async () => {
+    upstream.handle((_req, res) => json(res, 200, answer('thought')));
+    const body = (model: string) =>
+      fetch(`${router.url}/v1beta/models/${model}:generateContent`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': ROUTER_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ contents: 'think', generationConfig: { thinkingConfig: { thinkingBudget: 20000, includeThoughts: true } } }),
+      });
+    expect((await body('gemini-2.5-flash')).status).toBe(200);
+    expect((await body('thinker/qwen3')).status).toBe(200);
+    expect(upstream.requests[0].body).not.toHaveProperty('reasoning_effort');
+    expect(upstream.requests[1].body.reasoning_effort).toBe('high');
   });
 });

@@ -18,7 +18,7 @@ describe('Responses bridge: the openai SDK on a chat-only backend', () => {
 
   beforeAll(async () => {
     up = await FakeUpstream.start();
-    router = await startRouter({ backends: [backend('ollama', up.url, { default: true })], api_keys: [{ name: 'bob', key_sha256: sha(BOB) }] });
+    router = await startRouter({ backends: [backend('ollama', up.url, { default: true, reasoning_effort: true })], api_keys: [{ name: 'bob', key_sha256: sha(BOB) }] });
     client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: ROUTER_KEY, maxRetries: 0 });
   });
   afterAll(async () => {

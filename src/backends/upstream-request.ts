@@ -10,7 +10,7 @@ export function upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject 
   // A Gemini body names its model in the path only; the router put it in the body to route it.
   if (!target.bridged && ctx.nativePath) return withoutModel(ctx.body);
   let body: JsonObject = { ...ctx.body, model: target.model };
-  if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
+  if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body, target.backend);
   return rewriteForTarget(body, target.backend);
 }
 

@@ -1,3 +1,4 @@
+import type { CompiledBackend } from '../config/compiled-config';
 import type { Endpoint } from '../config/router-config';
 import type { JsonObject } from './proxy-context';
 
@@ -22,8 +23,11 @@ export interface StreamTranslator {
 export interface AnswerBridge {
   /** The backend endpoint a bridged request goes to: chat/completions unless said (Gemini embeddings: embeddings). */
   via?: Endpoint;
-  /** The client body (model already set to the target's) as a Chat Completions body; the backend's own transforms run after. */
-  toChatBody(body: JsonObject): JsonObject;
+  /**
+   * The client body (model already set to the target's) as the Chat Completions body `backend` takes, built
+   * from the fields chat knows; the backend's own transforms run after.
+   */
+  toChatBody(body: JsonObject, backend: CompiledBackend): JsonObject;
   /** A complete non-streamed chat.completion as the client's answer. */
   fromChatJson(chat: JsonObject): JsonObject | Promise<JsonObject>;
   streamTranslator(): StreamTranslator;

@@ -22,6 +22,8 @@ export interface CompiledBackend {
   unsupportedParams: readonly string[];
   unsupportedMessageParams: readonly string[];
   endpoints: ReadonlySet<Endpoint>;
+  /** `reasoning_effort: true`: a bridged request's reasoning effort (Responses `reasoning.effort`, Anthropic `output_config.effort`) reaches it. */
+  reasoningEffort: boolean;
   options: Readonly<Required<BackendOptions>>;
   /** Its share of the pool's traffic (default 1). */
   weight: number;

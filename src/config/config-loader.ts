@@ -147,6 +147,7 @@ function compileBackend(b: BackendConfig, defaults: typeof BACKEND_OPTION_DEFAUL
     unsupportedParams: b.unsupported_params ?? [],
     unsupportedMessageParams: b.unsupported_message_params ?? [],
     endpoints: new Set(b.endpoints ?? DEFAULT_ENDPOINTS),
+    reasoningEffort: b.reasoning_effort === true,
     options: { ...defaults, ...definedOnly(pickOptions(b)) },
     weight: b.weight ?? 1,
     maxConcurrent: b.max_concurrent ?? 0,

@@ -1,5 +1,6 @@
 import type { AnswerBridge } from '../common/answer-bridge';
-import type { ProxyContext, RouteTarget } from '../common/proxy-context';
+import type { JsonObject, ProxyContext, RouteTarget } from '../common/proxy-context';
+import { membersOf } from '../config/compiled-config';
 import { embeddingsToGemini, geminiToEmbeddings } from './gemini-embed';
 import { geminiToChat } from './gemini-request';
 import { chatToGemini, type GeminiAnswerContext } from './gemini-response';
@@ -13,12 +14,18 @@ import { GeminiStreamTranslator } from './gemini-stream';
 const KEEP_ALIVE = ': keep-alive\n\n';
 
 export function geminiBridge(ctx: ProxyContext, targets: readonly RouteTarget[]): AnswerBridge {
-  const needsChat = targets.some((t) => !t.backend.endpoints.has('gemini'));
+  // A pool's members may differ: one without the Gemini API is enough to need the chat body.
+  const needsChat = targets.some((t) => membersOf(t.backend).some((b) => !b.endpoints.has('gemini')));
   const chatBody = needsChat ? geminiToChat(ctx.body, ctx.stream) : undefined;
   const answer: GeminiAnswerContext = { model: ctx.requestedModel };
   return {
-    // The body arrives with the target's model; the rest is the same for every target.
-    toChatBody: (body) => ({ ...(chatBody ?? geminiToChat(body, ctx.stream)), model: body.model }),
+    // The body arrives with the target's model; the rest is the same for every target, but for the
+    // reasoning effort, which goes only to backends that take it (`reasoning_effort: true`).
+    toChatBody: (body, backend) => {
+      const chat: JsonObject = { ...(chatBody ?? geminiToChat(body, ctx.stream)), model: body.model };
+      if (!backend.reasoningEffort) delete chat.reasoning_effort;
+      return chat;
+    },
     fromChatJson: (chat) => chatToGemini(chat, answer),
     streamTranslator: () => new GeminiStreamTranslator(answer),
     keepAlive: KEEP_ALIVE,
@@ -27,7 +34,7 @@ export function geminiBridge(ctx: ProxyContext, targets: readonly RouteTarget[])
 
 /** batchEmbedContents (and embedContent) for a backend without the Gemini API: its /embeddings. */
 export function geminiEmbedBridge(ctx: ProxyContext, targets: readonly RouteTarget[], batch: boolean): AnswerBridge {
-  const needsEmbeddings = targets.some((t) => !t.backend.endpoints.has('gemini'));
+  const needsEmbeddings = targets.some((t) => membersOf(t.backend).some((b) => !b.endpoints.has('gemini')));
   const embeddingsBody = needsEmbeddings ? geminiToEmbeddings(ctx.body, batch) : undefined;
   return {
     via: 'embeddings',
