@@ -16,7 +16,6 @@ const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+hello from the router\
 function codexConfig(routerUrl: string, extra = ''): string {
   return `model = "${MODEL}"
 model_provider = "llmrouter"
-web_search = "disabled"
 ${extra}
 [model_providers.llmrouter]
 name = "LLM-router"

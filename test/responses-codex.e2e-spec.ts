@@ -104,14 +104,16 @@ describe('Responses bridge: a recorded Codex CLI turn', () => {
     expect(((await res.json()) as any).error.message).toContain(id);
   });
 
-  it('refuses the web_search tool Codex adds by default with a 400 that says how to turn it off', async () => {
+  it('answers with the web_search tool Codex adds by default left out for a chat backend', async () => {
     const before = chatRequests(up).length;
+    scriptChat(up, [{ text: 'Done.' }, { text: 'Done.' }]);
+    await (await replay(fixture.request)).text();
     const res = await replay({ ...fixture.request, tools: [...fixture.request.tools, { type: 'web_search', external_web_access: false }] });
-    expect(res.status).toBe(400);
-    const { error } = (await res.json()) as any;
-    expect(error).toMatchObject({ type: 'invalid_request_error', param: 'tools[4].type' });
-    expect(error.message).toContain('web_search = "disabled"');
-    expect(chatRequests(up).length).toBe(before);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('response.completed');
+    const [without, withSearch] = chatRequests(up).slice(before).map((r) => r.body.tools);
+    expect(withSearch).toEqual(without);
+    expect(JSON.stringify(withSearch)).not.toContain('web_search');
   });
 
   it("refuses Codex's WebSocket attempt on /v1/responses with 426 at once, so Codex falls back to HTTP", async () => {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Response } from 'express';
 import type { AnswerBridge, StreamTranslator } from '../common/answer-bridge';
-import type { JsonObject, ProxyContext } from '../common/proxy-context';
+import { SHUTTING_DOWN, SHUTTING_DOWN_MESSAGE, type JsonObject, type ProxyContext } from '../common/proxy-context';
 import type { CompiledBackend } from '../config/compiled-config';
 import type { Endpoint } from '../config/router-config';
 import { discardBody } from './response-relay';
@@ -100,7 +100,8 @@ export function pumpBridgedStream(body: Readable, res: Response, translator: Str
       result.failure = failure;
       result.failureMessage = message;
       discardBody(body);
-      if (!res.writableEnded && !res.destroyed) res.end(translator.fail(`Backend "${backendName}" ${message}`, code));
+      const text = failure === 'shutdown' ? message : `Backend "${backendName}" ${message}`;
+      if (!res.writableEnded && !res.destroyed) res.end(translator.fail(text, code));
       finish();
     };
     const complete = async () => {
@@ -183,7 +184,9 @@ export function pumpBridgedStream(body: Readable, res: Response, translator: Str
     };
     const onError = (err: unknown) => {
       if (stopping) return;
-      if ((err as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT') {
+      if ((err as { code?: string }).code === SHUTTING_DOWN) {
+        fail('shutdown', SHUTTING_DOWN_MESSAGE, SHUTTING_DOWN);
+      } else if ((err as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT') {
         fail('idle_timeout', 'sent nothing for too long (stream_idle_timeout_ms); the stream was stopped.', 'stream_idle_timeout');
       } else {
         fail('reset', 'dropped the connection mid-response.');

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import type { ErrorDialect } from '../common/answer-bridge';
 import { wellFormed } from '../common/client-text';
 import { sseErrorEventIn } from '../common/error-dialect';
+import { SHUTTING_DOWN, SHUTTING_DOWN_MESSAGE } from '../common/proxy-context';
 import type { SseMonitor } from './sse-monitor';
 
 // Copies an upstream response to the client: the status, the headers worth keeping, and the body byte
@@ -166,7 +167,8 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
       result.failure = failure;
       discardBody(body);
       if (opts.monitor && !res.writableEnded && !res.destroyed) {
-        res.end(sseErrorEventIn(opts.dialect ?? 'openai', `Backend "${opts.backendName}" ${message}`, failure === 'idle_timeout' ? 'stream_idle_timeout' : 'upstream_stream_error'));
+        const text = failure === 'shutdown' ? SHUTTING_DOWN_MESSAGE : `Backend "${opts.backendName}" ${message}`;
+        res.end(sseErrorEventIn(opts.dialect ?? 'openai', text, failure === 'idle_timeout' ? 'stream_idle_timeout' : failure === 'shutdown' ? SHUTTING_DOWN : 'upstream_stream_error'));
       } else if (!res.writableEnded) {
         // A JSON body cut short cannot be mended: close the connection so the client sees the failure.
         res.destroy();
@@ -225,6 +227,7 @@ export function pump(body: Readable, res: Response, opts: PumpOptions): Promise<
       if (done) return;
       const code = (err as { code?: string }).code;
       if (code === 'UND_ERR_BODY_TIMEOUT') failStream('idle_timeout', 'sent nothing for too long (stream_idle_timeout_ms); the stream was stopped.');
+      else if (code === SHUTTING_DOWN) failStream('shutdown', SHUTTING_DOWN_MESSAGE);
       else failStream('reset', 'dropped the connection mid-response.');
     };
     const onClose = () => {

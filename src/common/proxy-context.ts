@@ -67,8 +67,19 @@ export interface RouterRequest extends Request {
   /** That key itself, resolved once by ApiKeyGuard. */
   clientKey?: ClientKey;
   requestId?: string;
+  /** While the request is forwarded: stops its upstream call (graceful shutdown ends open streams with it). */
+  stopUpstream?: (reason: Error) => void;
   /** Set by dialectOf (error-dialect.ts) on first use; read through it. */
   errorDialect?: ErrorDialect;
+}
+
+/** The code of the error a stream is stopped with when the router shuts down (the stream's terminal event carries it). */
+export const SHUTTING_DOWN = 'router_shutting_down';
+export const SHUTTING_DOWN_MESSAGE = 'The router is shutting down and stopped this stream; send the request again.';
+
+/** The reason given to stopUpstream on shutdown; relays end the stream with the dialect's error event. */
+export function shuttingDown(): Error & { code: string } {
+  return Object.assign(new Error(SHUTTING_DOWN_MESSAGE), { code: SHUTTING_DOWN });
 }
 
 export function newOutcome(): RequestOutcome {

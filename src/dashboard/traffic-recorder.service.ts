@@ -12,6 +12,9 @@ import { BackendTraffic, LineFilter, RequestLine, TrafficLog } from './traffic-l
 
 export { RECENT_REQUESTS, type RequestLine } from './traffic-log';
 
+/** Hands each recorded request on (the Redis copy shared by replicas): its line and each backend it reached. */
+export type TrafficSink = (line: RequestLine, attempts: Array<[string, EndedAttempt]>, now: number) => void;
+
 const MAX_MODEL_CHARS = 200;
 const NOT_RECORDED = /^\/(ui|health|metrics)(\/|$)/;
 
@@ -24,6 +27,7 @@ const NOT_RECORDED = /^\/(ui|health|metrics)(\/|$)/;
 export class TrafficRecorderService implements OnModuleInit {
   private readonly log = new TrafficLog();
   private readonly ipc = IpcClient.get();
+  private readonly sinks: TrafficSink[] = [];
 
   constructor(
     private readonly events: RequestEventsService,
@@ -36,6 +40,11 @@ export class TrafficRecorderService implements OnModuleInit {
 
   onModuleInit(): void {
     this.events.onRequestEnd((req, res, totalMs) => this.record(req, res, totalMs));
+  }
+
+  /** Also hands each recorded request to `sink`. */
+  onRecord(sink: TrafficSink): void {
+    this.sinks.push(sink);
   }
 
   /** This process's lines (the primary's when shared: read those with lines()). */
@@ -93,6 +102,7 @@ export class TrafficRecorderService implements OnModuleInit {
     };
     if (this.ipc) this.ipc.send('traffic.add', line, attempts, now);
     else this.log.add(line, attempts, now);
+    for (const sink of this.sinks) sink(line, attempts, now);
   }
 }
 

@@ -12,7 +12,8 @@ function refusal(body: Record<string, unknown>): OpenAIError {
 
 describe('assertBridgeable', () => {
   it.each([
-    [{ tools: [{ type: 'function', name: 'f' }, { type: 'web_search' }] }, 'tools[1].type', 'web_search'],
+    [{ tools: [{ type: 'function', name: 'f' }, { type: 'code_interpreter' }] }, 'tools[1].type', 'code_interpreter'],
+    [{ tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }, 'tool_choice.type', 'web_search'],
     [{ tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools[0].type', 'file_search'],
     [{ tools: [{ type: 'computer_use_preview' }] }, 'tools[0].type', 'computer_use_preview'],
     [{ conversation: 'conv_1' }, 'conversation', 'conversation'],
@@ -157,6 +158,15 @@ describe('responsesBodyToChat: only what chat knows reaches the backend', () => 
 
   it('sends reasoning_effort only to a backend whose config says it takes it', () => {
     expect(responsesBodyToChat(codexBody, false)).not.toHaveProperty('reasoning_effort');
+  });
+
+  it("leaves out the web_search tool Codex offers by default, keeping the client's own tools", () => {
+    const body = { ...codexBody, tools: [{ type: 'web_search', external_web_access: false }, ...(codexBody.tools as unknown[])] };
+    expect(() => assertBridgeable(body, 'm')).not.toThrow();
+    expect(responsesBodyToChat(body, false).tools).toEqual([{ type: 'function', function: { name: 'exec_command', description: 'Run', parameters: { type: 'object' }, strict: false } }]);
+    const onlySearch = { model: 'm', input: 'hi', tools: [{ type: 'web_search' }], tool_choice: 'auto' };
+    expect(responsesBodyToChat(onlySearch, false)).not.toHaveProperty('tools');
+    expect(responsesBodyToChat(onlySearch, false)).not.toHaveProperty('tool_choice');
   });
 });
 

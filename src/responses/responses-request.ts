@@ -5,11 +5,13 @@ import { isObject } from '../common/json';
 import { chatToolsOf, plainInputItems } from './client-tools';
 
 // The Responses body a chat-only backend is asked to answer: first a check that everything the
-// client asked for can be honoured (what cannot is a 400 naming the field, never a silent drop that
-// changes the answer), then the chat body, built from the fields Chat Completions knows (messages by
+// client asked for can be honoured (what cannot is a 400 naming the field), then the chat body, built from the fields Chat Completions knows (messages by
 // the shared converter of chat-compat.ts, tools flattened by client-tools.ts). Whatever else a client
 // sends (Codex: client_metadata, prompt_cache_key, include, store, text.verbosity) has no chat meaning
 // and never reaches the backend.
+
+/** Server-side search tools left out for a chat backend unless tool_choice insists on one. */
+export const WEB_SEARCH_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']);
 
 /** Input item kinds a chat backend can be given; item_reference is resolved from the store first. */
 const CONVERTIBLE_ITEMS = new Set([
@@ -43,8 +45,10 @@ export function assertBridgeable(body: JsonObject, model: string): void {
       // A tool search the client runs itself is a function like any other; OpenAI's own (server) is not.
       if (type === 'tool_search' && (tool as JsonObject).execution === 'client') return;
       if (type === 'tool_search') throw refuse(`tools[${i}].execution`, 'The built-in tool "tool_search" run by the server (execution other than "client")');
-      const hint = type === 'web_search' ? ' (Codex CLI adds it unless web_search = "disabled" is set in config.toml)' : '';
-      throw refuse(`tools[${i}].type`, `The built-in tool "${String(type)}"${hint}`);
+      // Web search is an offer the model may take or not (Codex CLI adds it by default, as Claude Code
+      // adds WebSearch on the Messages door): a chat backend is not offered it, the rest of the turn works.
+      if (WEB_SEARCH_TOOLS.has(type as string)) return;
+      throw refuse(`tools[${i}].type`, `The built-in tool "${String(type)}"`);
     });
   }
   if (isObject(body.tool_choice) && body.tool_choice.type !== 'function' && body.tool_choice.type !== 'custom') {
