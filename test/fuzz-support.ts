@@ -85,3 +85,17 @@ export function expectWellFormed(answer: Answer, what: string): void {
   }
   if (proxied) expect(answer.status).toBe(200); // the fake only ever answers 200
 }
+
+/** The Gemini door's answers: Google's {"error":{code,message,status}} below 500, or the (healthy) backend's answer. */
+export function expectWellFormedGoogle(answer: Answer, what: string): void {
+  const proxied = answer.headers['x-llmrouter-backend'] !== undefined;
+  if (answer.status >= 500 && !proxied) throw new Error(`${what}: router answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
+  if (answer.status >= 400) {
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    const parsed = JSON.parse(answer.body.toString('utf8')) as { error?: { code?: unknown; message?: unknown; status?: unknown } };
+    expect(parsed.error?.code).toBe(answer.status);
+    expect(typeof parsed.error?.message).toBe('string');
+    expect(parsed.error?.status).toMatch(/^[A-Z_]+$/);
+  }
+  if (proxied) expect(answer.status).toBe(200); // the fake only ever answers 200
+}

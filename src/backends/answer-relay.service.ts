@@ -68,7 +68,8 @@ export class AnswerRelayService {
     // open stream holds its sockets and the relay's own state only. The request-end listeners run after.
     void pump(response.data, res, {
       monitor,
-      requireTerminator: monitor !== undefined && ctx.endpoint !== 'responses' && response.status < 400,
+      // Responses and Gemini streams have no [DONE].
+      requireTerminator: monitor !== undefined && ctx.endpoint !== 'responses' && ctx.endpoint !== 'gemini' && response.status < 400,
       tailBytes: isSse || !readable || response.status >= 400 ? 0 : USAGE_TAIL_BYTES,
       backendName: target.backend.name,
       dialect: ctx.dialect,
@@ -210,12 +211,13 @@ function copyRetryAfter(upstreamHeaders: Record<string, unknown>, error: OpenAIE
   }
 }
 
-/** OpenAI's {"error":{"message":…}}, or Anthropic's {"type":"error","error":{"type":…,"message":…}}. */
+/** OpenAI's {"error":{"message":…}}, Anthropic's {"type":"error","error":{"type":…,"message":…}}, Google's {"error":{"code":…,"message":…,"status":…}}. */
 function isErrorBodyIn(dialect: ErrorDialect, text: string): boolean {
   try {
     const parsed = JSON.parse(text) as { type?: unknown; error?: unknown };
-    const error = parsed?.error as { message?: unknown; type?: unknown } | undefined;
+    const error = parsed?.error as { message?: unknown; type?: unknown; code?: unknown } | undefined;
     if (typeof error !== 'object' || error === null || typeof error.message !== 'string') return false;
+    if (dialect === 'google') return typeof error.code === 'number';
     return dialect === 'openai' || (parsed.type === 'error' && typeof error.type === 'string');
   } catch {
     return false;

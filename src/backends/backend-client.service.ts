@@ -197,7 +197,10 @@ export class BackendClientService {
   }
 
   private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal, hooks?: MemberHooks): Promise<Attempt> {
-    const headers: Record<string, string> = target.endpoint === 'messages' ? nativeMessagesHeaders(target.backend, req.headers) : { ...target.backend.headers };
+    const headers: Record<string, string> =
+      target.endpoint === 'messages'
+        ? nativeMessagesHeaders(target.backend, req.headers)
+        : { ...(target.endpoint === 'gemini' ? target.backend.geminiHeaders : target.backend.headers) };
     if (req.requestId) headers['x-request-id'] = req.requestId;
     if (ctx.outcome.overheadMs === undefined) ctx.outcome.overheadMs = msSince(ctx.startedAt);
     let release: ReleaseSlot;
@@ -214,7 +217,7 @@ export class BackendClientService {
     const sentAt = hooks ? performance.now() : 0;
     try {
       const response = await this.http.axiosRef.request<Readable>({
-        url: `${target.backend.baseUrl}/${target.endpoint}`,
+        url: `${target.backend.baseUrl}/${!target.bridged && ctx.nativePath ? ctx.nativePath(target.model) : target.endpoint}`,
         method: 'POST',
         data: body,
         headers,

@@ -211,6 +211,7 @@ export function pumpBridgedStream(body: Readable, res: Response, translator: Str
  */
 export function upstreamEndpoint(ctx: ProxyContext, backend: CompiledBackend): Endpoint | undefined {
   if (backend.endpoints.has(ctx.endpoint)) return ctx.endpoint;
-  if (ctx.bridge && backend.endpoints.has('chat/completions')) return 'chat/completions';
+  const via = ctx.bridge?.via ?? 'chat/completions';
+  if (ctx.bridge && backend.endpoints.has(via)) return via;
   return undefined;
 }

@@ -28,6 +28,11 @@ export interface ProxyContext {
   dialect: ErrorDialect;
   /** Set by a front door of another API: backends without the endpoint but with chat/completions are bridged. */
   bridge?: AnswerBridge;
+  /**
+   * Where a backend serving the client's endpoint natively takes a target's request, when that is not
+   * `/{endpoint}` (Gemini: `models/{model}:streamGenerateContent?alt=sse`).
+   */
+  nativePath?: (model: string) => string;
   /** process.hrtime.bigint() when the request reached the router. */
   startedAt: bigint;
   outcome: RequestOutcome;

@@ -16,6 +16,8 @@ export interface CompiledBackend {
   headers: Readonly<Record<string, string>>;
   /** The same for Anthropic's Messages API ("messages" in endpoints): the key goes as x-api-key. */
   messagesHeaders: Readonly<Record<string, string>>;
+  /** The same for Google's Gemini API ("gemini" in endpoints): the key goes as x-goog-api-key. */
+  geminiHeaders: Readonly<Record<string, string>>;
   roleRewrites?: Readonly<Record<string, string>>;
   unsupportedParams: readonly string[];
   unsupportedMessageParams: readonly string[];

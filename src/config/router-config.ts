@@ -18,7 +18,7 @@ import {
 // The config file as users write it: snake_case keys, exactly the original llm-router format plus
 // our additions. Validated with class-validator; cross-field rules live in config-loader.ts.
 
-export const ENDPOINTS = ['chat/completions', 'completions', 'embeddings', 'responses', 'messages'] as const;
+export const ENDPOINTS = ['chat/completions', 'completions', 'embeddings', 'responses', 'messages', 'gemini'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 export const DEFAULT_ENDPOINTS: Endpoint[] = ['chat/completions', 'completions', 'embeddings'];
 

@@ -4,6 +4,7 @@ import { IpcClient } from '../cluster/ipc-channel';
 import type { RouterRequest } from '../common/proxy-context';
 import { finalStatus, RequestEventsService } from '../common/request-events.service';
 import { RouterConfigService } from '../config/router-config.service';
+import { pathModel } from '../routing/path-model';
 import type { EndedAttempt } from './minute-series';
 import type { MinuteSeries } from './minute-series';
 import type { RingBuffer } from './ring-buffer';
@@ -85,7 +86,8 @@ export class TrafficRecorderService implements OnModuleInit {
       if (name !== o?.backend && failedOn.indexOf(name) === i) attempts.push([name, { failed: true }]);
     });
 
-    const model = ctx?.requestedModel ?? (req.body as { model?: unknown } | undefined)?.model;
+    // A request refused before its context started: the model it named, in the body or (Gemini) the path.
+    const model = ctx?.requestedModel ?? (req.body as { model?: unknown } | undefined)?.model ?? pathModel(req);
     const line: RequestLine = {
       at: now,
       key: req.apiKeyName ?? null,
