@@ -1,4 +1,5 @@
-// `npm run soak -- --seconds N [--concurrency C]`
+// `npm run soak -- --seconds N [--concurrency C] [--replicas R]`
+// With --replicas above 1: R routers sharing one redis-server, reported per replica (bench/soak-replicas.mjs).
 // Starts a fault-injecting fake upstream (bench/soak-upstream.mjs) and the built router (LLMROUTER_MAIN or
 // dist/main.js) as a child process on 127.0.0.1, drives a mixed load for N seconds (streams, non-streams,
 // client aborts, upstream errors, resets, timeouts, fallbacks, slow readers), then prints what was served,
@@ -16,22 +17,25 @@ import { request } from 'undici';
 import { builtRouterMain, freePort } from './processes.mjs';
 import { resources, rssBytes } from './proc-stats.mjs';
 import { makeClient, newStats, runOne } from './soak-load.mjs';
+import { soakReplicas } from './soak-replicas.mjs';
 import { printSoakReport } from './soak-report.mjs';
 import { startSoakUpstream } from './soak-upstream.mjs';
 
 const KEY = 'rsk_soak_0123456789abcdef';
 
 function parseArgs(argv) {
-  const args = { seconds: 60, concurrency: 16 };
+  const args = { seconds: 60, concurrency: 16, replicas: 1 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
     const value = () => Number(inline ?? argv[++i]);
     if (flag === '--seconds') args.seconds = value();
     else if (flag === '--concurrency') args.concurrency = value();
-    else throw new Error(`unknown argument ${argv[i]} (use --seconds N, --concurrency C)`);
+    else if (flag === '--replicas') args.replicas = value();
+    else throw new Error(`unknown argument ${argv[i]} (use --seconds N, --concurrency C, --replicas R)`);
   }
   if (!(args.seconds > 0 && args.seconds <= 3600)) throw new Error('--seconds must be between 1 and 3600');
   if (!(Number.isInteger(args.concurrency) && args.concurrency > 0 && args.concurrency <= 256)) throw new Error('--concurrency must be 1..256');
+  if (!(Number.isInteger(args.replicas) && args.replicas > 0 && args.replicas <= 16)) throw new Error('--replicas must be 1..16');
   return args;
 }
 
@@ -89,6 +93,7 @@ function watchRouter(pid, upstreamPort, startedAt, seconds) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.replicas > 1) return soakReplicas(args, soakConfig);
   const routerMain = builtRouterMain();
   if (!existsSync(routerMain)) throw new Error(`${routerMain} not found: build first (npm run soak builds) or set LLMROUTER_MAIN`);
 

@@ -5,6 +5,7 @@ import { CommonModule } from './common/common.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { RouterConfigModule } from './config/router-config.module';
 import type { BootOptions } from './config/router-config.service';
+import { GeminiModule } from './gemini/gemini.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
@@ -28,6 +29,7 @@ export class AppModule {
         RoutingModule,
         ResponsesModule,
         MessagesModule,
+        GeminiModule,
         TeamModule,
         MetricsModule,
         HealthModule,

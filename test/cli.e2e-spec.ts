@@ -185,14 +185,15 @@ describe('command line (built router)', () => {
         aliases: { o1: 'openai/o1' },
         backends: [
           { name: 'a', base_url: 'ftp://a', prefix: 'a/', default: true },
-          { name: 'b', base_url: 'http://b', prefix: 'a/', default: true },
+          { name: 'b', base_url: 'http://b', prefix: 'a/', default: true, weight: -1 },
           { name: 'c', base_url: 'http://c', prefix: '' },
+          { name: 'd', base_url: 'http://d', prefix: 'd/', default: true },
         ],
       }),
     );
     const { code, stderr, stdout } = await run([], { cwd: dir });
     expect(code).toBe(1);
-    for (const path of ['listening_port:', 'backends[0].base_url:', 'backends[2].prefix:', 'backends[1].prefix: duplicate', 'backends: only one backend may be the default']) {
+    for (const path of ['listening_port:', 'backends[0].base_url:', 'backends[2].prefix:', 'backends[1].weight:', 'backends: only one backend may be the default']) {
       expect(stderr).toContain(path);
     }
     expect(stdout).not.toContain('listening on');

@@ -32,6 +32,8 @@ describe('the dashboard in headless Chromium', () => {
   let browser: Chromium;
   /** Requests that count as usage: forwarded ones (a request refused before routing is not usage). */
   let forwarded = 0;
+  /** Every request sent, refused ones included: each is a line of the recent requests. */
+  let sent = 0;
 
   const chat = async (url: string, key: string, model: string, i: number) => {
     const res = await fetch(`${url}/v1/chat/completions`, {
@@ -41,6 +43,7 @@ describe('the dashboard in headless Chromium', () => {
     });
     await res.arrayBuffer();
     if (res.status !== 403) forwarded++;
+    sent++;
     return res.status;
   };
 
@@ -167,6 +170,8 @@ describe('the dashboard in headless Chromium', () => {
     // Today's requests from both replicas (read from Redis), not just the one serving the page.
     await browser.waitFor((n) => document.querySelector('#usage-tiles .tile-value')?.textContent === String(n), forwarded);
     await browser.waitFor(() => Number((document.querySelector('#chart-requests') as HTMLElement).dataset.points) > 0);
+    // Every request line of both replicas, though each answered half and the page comes from replica 0.
+    await browser.waitFor((n) => document.querySelectorAll('#request-list tbody tr').length === n, sent);
     const view = await browser.evaluate(() => {
       const card = (name: string) => document.querySelector(`[data-backend="${name}"]`) as HTMLElement;
       const chart = card('ollama').querySelector('.chart') as HTMLElement;
@@ -181,6 +186,7 @@ describe('the dashboard in headless Chromium', () => {
         meters: document.querySelectorAll('#usage-keys meter').length,
         models: [...document.querySelectorAll('#usage-models tbody tr td:first-child')].map((td) => td.textContent),
         requestRows: document.querySelectorAll('#request-list tbody tr').length,
+        backendsScope: document.querySelector('#backends-scope')!.textContent,
         injected: document.querySelector('#injected') !== null,
         url: location.href,
         cookie: document.cookie,
@@ -197,7 +203,8 @@ describe('the dashboard in headless Chromium', () => {
     expect(view.keys).toEqual(['default', 'alice', 'bob', 'ci-bot']);
     expect(view.meters).toBe(2);
     expect(view.models).toEqual(expect.arrayContaining(['ollama/llama3.2', 'ollama/qwen2.5-coder', HOSTILE_MODEL]));
-    expect(view.requestRows).toBeGreaterThan(0);
+    expect(view.requestRows).toBe(sent);
+    expect(view.backendsScope).toMatch(/every replica/);
     // A model name from a client is shown as text, never parsed as markup.
     expect(view.injected).toBe(false);
     expect(view.url).toBe(`${replicas[0].url}/ui`);
@@ -273,6 +280,8 @@ describe('the dashboard in headless Chromium', () => {
       backendsHidden: (document.querySelector('#backends') as HTMLElement).hidden,
       keys: [...document.querySelectorAll('#usage-keys tbody tr td:first-child')].map((td) => td.textContent),
       requestKeys: [...new Set([...document.querySelectorAll('#request-list tbody td:nth-child(2)')].map((td) => td.textContent))],
+      requestModels: [...document.querySelectorAll('#request-list tbody td:nth-child(3)')].map((td) => td.textContent),
+      requestsScope: document.querySelector('#requests-scope')!.textContent,
       models: [...document.querySelectorAll('#models li')].map((li) => li.textContent),
       text: (document.querySelector('#dashboard') as HTMLElement).innerText,
       who: document.querySelector('#who')!.textContent,
@@ -282,6 +291,12 @@ describe('the dashboard in headless Chromium', () => {
     expect(view.requestKeys).toEqual(['alice']);
     expect(view.models).toEqual(['ollama/llama3.2', 'ollama/qwen2.5-coder']);
     expect(view.who).toBe('Signed in as alice');
-    for (const other of ['bob', 'ci-bot', 'default', 'groq']) expect(view.text).not.toContain(other);
+    // Her own requests through both replicas (from Redis), the refused one for a model she may not use
+    // included (replica 1 answered it; the page comes from replica 0).
+    expect(view.requestsScope).toMatch(/every replica/);
+    expect(view.requestModels).toContain('groq/llama-3.3-70b');
+    for (const other of ['bob', 'ci-bot', 'default']) expect(view.text).not.toContain(other);
+    // No backend: "groq" shows only as the model name she sent herself.
+    expect(view.text.split('groq/llama-3.3-70b').join('')).not.toContain('groq');
   });
 });

@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { expectWellFormed, FuzzTarget } from './fuzz-support';
+import { isGeminiPath } from '../src/common/gemini-path';
+import { expectWellFormed, expectWellFormedGoogle, FuzzTarget } from './fuzz-support';
 import { auth } from './router-harness';
 
 // Property-based: whatever a client sends (bodies, headers, paths, bytes, broken HTTP), the router answers
@@ -164,7 +165,8 @@ describe('fuzzed input', () => {
           expect(answer.status).toBeLessThan(500);
           return;
         }
-        expectWellFormed(answer, `${m} ${p}`);
+        // A path shaped like Gemini's models/{model}:{method} is answered in Google's dialect.
+        (isGeminiPath(p) ? expectWellFormedGoogle : expectWellFormed)(answer, `${m} ${p}`);
       }),
       { numRuns: 600 },
     );

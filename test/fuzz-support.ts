@@ -99,3 +99,17 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: fc.constantFrom('\ud800', '\udbff', '\udc00', '\u0000', '\u0007', '\n', '\r', '\t', '\u007f', '\u0085', 'a', '/', 'é', '😀'), maxLength: 40 }),
   fc.constantFrom(LONG, '\ud800'.repeat(300), '\u0000'.repeat(257), 'local/'.padEnd(256, 'm'), 'local/'.padEnd(257, 'm'), 'm'.repeat(20_000)),
 );
+
+/** The Gemini door's answers: Google's {"error":{code,message,status}} below 500, or the (healthy) backend's answer. */
+export function expectWellFormedGoogle(answer: Answer, what: string): void {
+  const proxied = answer.headers['x-llmrouter-backend'] !== undefined;
+  if (answer.status >= 500 && !proxied) throw new Error(`${what}: router answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
+  if (answer.status >= 400) {
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    const parsed = JSON.parse(answer.body.toString('utf8')) as { error?: { code?: unknown; message?: unknown; status?: unknown } };
+    expect(parsed.error?.code).toBe(answer.status);
+    expect(typeof parsed.error?.message).toBe('string');
+    expect(parsed.error?.status).toMatch(/^[A-Z_]+$/);
+  }
+  if (proxied) expect(answer.status).toBe(200); // the fake only ever answers 200
+}

@@ -27,7 +27,7 @@ describe('messages: a Claude Code turn, and native Messages backends', () => {
       {
         aliases: { 'claude-sonnet-4-5-20250929': 'chat/qwen3-coder:30b' },
         backends: [
-          backend('chat', chat.url, { key_env_var: 'CHAT_KEY' }),
+          backend('chat', chat.url, { key_env_var: 'CHAT_KEY', reasoning_effort: true }),
           backend('anthropic', anthropic.url, { endpoints: ['messages'], key_env_var: 'ANTHROPIC_BACKEND_KEY', require_api_key: true }),
         ],
       },
@@ -101,7 +101,9 @@ describe('messages: a Claude Code turn, and native Messages backends', () => {
     expect(sent.body.messages[3]).toEqual({ role: 'tool', tool_call_id: 'toolu_01A9fQk3LrVx7bTz2Jm8cWdE', content: fixture.body.messages[2].content[0].content });
     expect(sent.body.tools).toHaveLength(fixture.body.tools.length);
     expect(sent.body.tools[5]).toEqual({ type: 'function', function: { name: 'Read', description: fixture.body.tools[5].description, parameters: fixture.body.tools[5].input_schema } });
-    expect(sent.body).toMatchObject({ max_tokens: 32000, temperature: 1, reasoning_effort: 'high', user: fixture.body.metadata.user_id, stream: true, stream_options: { include_usage: true } });
+    expect(sent.body).toMatchObject({ max_tokens: 32000, temperature: 1, reasoning_effort: 'high', stream: true, stream_options: { include_usage: true } });
+    // Claude Code's user_id (ids joined, over 64 characters) is no OpenAI `user`: it stays with the router.
+    expect(Object.keys(sent.body)).not.toContain('user');
     expect(sent.rawBody).not.toContain('cache_control');
     expect(sent.rawBody).not.toContain('The user wants me to inspect'); // thinking in the history is dropped
     expect(sent.headers.authorization).toBe('Bearer chat_backend_key');
@@ -213,5 +215,12 @@ describe('messages: a Claude Code turn, and native Messages backends', () => {
       expect(final).toMatchObject({ id: 'msg_native_1', content: [{ type: 'text', text: 'native stream' }], stop_reason: 'end_turn', usage: { input_tokens: 12, output_tokens: 3 } });
       expect(anthropic.last.headers['x-api-key']).toBe('sk-ant-backend-own-key');
     });
+  });
+
+  it("answers Claude Code's connectivity check, HEAD and GET /api/hello, with 200", async () => {
+    expect((await fetch(`${router.url}/api/hello`, { method: 'HEAD' })).status).toBe(200);
+    const res = await fetch(`${router.url}/api/hello`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
   });
 });

@@ -87,6 +87,14 @@ describe('ops: structured logs', () => {
     await fetch(`${router.url}/${'long-path/'.repeat(1_000)}`, { headers: { 'x-request-id': 'ops-trace-long-path' } });
     const missing = await fetch(`${router.url}/no/such/path`, { headers: { 'x-request-id': 'ops-trace-404' } });
     responseIds.missing = missing.headers.get('x-request-id');
+    // Gemini clients may send the key in the URL (?key=): neither the right one nor a wrong one is logged.
+    for (const [key, id] of [[ROUTER_KEY, 'ops-trace-gemini'], [WRONG_KEY, 'ops-trace-gemini-wrong']]) {
+      await fetch(`${router.url}/v1beta/models/fake/m1:generateContent?alt=json&key=${key}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': id },
+        body: JSON.stringify({ contents: `gemini ${MARKER}` }),
+      });
+    }
     await fetch(`${router.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_KEY}` } });
 
     // Request lines are written when the response closes: wait for the last one, then stop the router.
@@ -128,6 +136,8 @@ describe('ops: structured logs', () => {
     expect(requestLine(responseIds.wrong!)).toMatchObject({ status: 401 });
     expect(requestLine('ops-trace-garbled')).toMatchObject({ status: 400 });
     expect(requestLine('ops-trace-404')).toMatchObject({ status: 404 });
+    expect(requestLine('ops-trace-gemini')).toMatchObject({ status: 200, model: 'fake/m1', backend: 'fake', prompt_tokens: 5 });
+    expect(requestLine('ops-trace-gemini-wrong')).toMatchObject({ status: 401 });
   });
 
   it('logs one line per request with key, models, backend, status, timings and tokens', () => {

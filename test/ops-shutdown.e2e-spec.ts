@@ -18,10 +18,10 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-/** Starts a streamed chat request with a raw client; `body` collects what arrives. */
-function openStream(url: string, agent?: Agent) {
+/** Starts a streamed chat (or Anthropic Messages) request with a raw client; `body` collects what arrives. */
+function openStream(url: string, agent?: Agent, path = '/v1/chat/completions') {
   const state = { status: 0, body: '', ended: false, closed: false };
-  const req = request(`${url}/v1/chat/completions`, {
+  const req = request(`${url}${path}`, {
     method: 'POST',
     agent,
     headers: { authorization: `Bearer ${ROUTER_KEY}`, 'content-type': 'application/json' },
@@ -33,7 +33,7 @@ function openStream(url: string, agent?: Agent) {
     res.on('close', () => (state.closed = true));
   });
   req.on('error', () => (state.closed = true));
-  req.end(JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+  req.end(JSON.stringify({ model: 'm', stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }));
   return state;
 }
 
@@ -97,11 +97,18 @@ describe('ops: graceful shutdown of the real process', () => {
     );
     try {
       const stream = openStream(router.url);
-      expect(await waitFor(() => stream.body.includes('first'), 10_000)).toBe(true);
+      const messages = openStream(router.url, undefined, '/v1/messages');
+      expect(await waitFor(() => stream.body.includes('first') && messages.body.includes('first'), 10_000)).toBe(true);
       router.kill('SIGTERM');
       expect(await router.exited).toBe(0);
-      expect(await waitFor(() => stream.closed, 5_000)).toBe(true);
+      expect(await waitFor(() => stream.closed && messages.closed, 5_000)).toBe(true);
       expect(stream.body).not.toContain('[DONE]');
+      // Not a cut connection: each stream ends properly with its dialect's terminal error event.
+      expect(stream.ended).toBe(true);
+      const last = stream.body.trim().split('\n\n').at(-1)!;
+      expect(JSON.parse(last.replace(/^data: /, ''))).toEqual({ error: { message: expect.stringMatching(/shutting down/), type: 'api_error', code: 'router_shutting_down' } });
+      expect(messages.ended).toBe(true);
+      expect(messages.body).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"\w+","message":"The router is shutting down[^"]*"\}\}\n\n$/);
       const lines = jsonLines(router.stdout());
       expect(lines.some((l) => l.level === 'warn' && String(l.msg).includes('shutdown_grace_ms (300 ms) is over'))).toBe(true);
     } finally {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { FakeUpstream } from './fake-upstream';
 import { auth, backend, startRouter, type RunningRouter } from './router-harness';
@@ -58,8 +59,9 @@ describe('Responses bridge: a recorded Codex CLI turn', () => {
     expect(applyPatch.parameters.required).toEqual(['input']);
     expect(applyPatch.description).toContain('FREEFORM');
     expect(applyPatch.parameters.properties.input.description).toContain('start: begin_patch hunk+ end_patch');
-    expect(sent).toMatchObject({ stream: true, stream_options: { include_usage: true }, reasoning_effort: 'medium', tool_choice: 'auto', parallel_tool_calls: false });
-    for (const key of ['input', 'instructions', 'store', 'include', 'prompt_cache_key', 'text', 'reasoning']) expect(Object.keys(sent)).not.toContain(key);
+    expect(sent).toMatchObject({ stream: true, stream_options: { include_usage: true }, tool_choice: 'auto', parallel_tool_calls: false });
+    // Ollama's config does not say it takes reasoning_effort: Codex's reasoning.effort stays with the router.
+    for (const key of ['reasoning_effort', 'input', 'instructions', 'store', 'include', 'prompt_cache_key', 'text', 'reasoning']) expect(Object.keys(sent)).not.toContain(key);
   });
 
   it('streams events in the order Codex needs and ends with response.completed carrying every item', async () => {
@@ -102,13 +104,38 @@ describe('Responses bridge: a recorded Codex CLI turn', () => {
     expect(((await res.json()) as any).error.message).toContain(id);
   });
 
-  it('refuses the web_search tool Codex adds by default with a 400 that says how to turn it off', async () => {
+  it('answers with the web_search tool Codex adds by default left out for a chat backend', async () => {
     const before = chatRequests(up).length;
+    scriptChat(up, [{ text: 'Done.' }, { text: 'Done.' }]);
+    await (await replay(fixture.request)).text();
     const res = await replay({ ...fixture.request, tools: [...fixture.request.tools, { type: 'web_search', external_web_access: false }] });
-    expect(res.status).toBe(400);
-    const { error } = (await res.json()) as any;
-    expect(error).toMatchObject({ type: 'invalid_request_error', param: 'tools[4].type' });
-    expect(error.message).toContain('web_search = "disabled"');
-    expect(chatRequests(up).length).toBe(before);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('response.completed');
+    const [without, withSearch] = chatRequests(up).slice(before).map((r) => r.body.tools);
+    expect(withSearch).toEqual(without);
+    expect(JSON.stringify(withSearch)).not.toContain('web_search');
+  });
+
+  it("refuses Codex's WebSocket attempt on /v1/responses with 426 at once, so Codex falls back to HTTP", async () => {
+    const upgrade = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${router.url}/v1/responses`, {
+          headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'openai-beta': 'responses_websockets=2026-02-06', ...headers },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('upgrade', () => reject(new Error('the router accepted a WebSocket upgrade')));
+        req.on('error', reject);
+        req.end();
+      });
+    const before = chatRequests(up).length;
+    const refused = await upgrade(auth);
+    expect(refused.status).toBe(426);
+    expect(JSON.parse(refused.body).error).toMatchObject({ code: 'websocket_not_supported', type: 'invalid_request_error' });
+    expect((await upgrade({})).status).toBe(401);
+    expect(chatRequests(up)).toHaveLength(before);
   });
 });

@@ -18,7 +18,7 @@ describe('Responses bridge: the openai SDK on a chat-only backend', () => {
 
   beforeAll(async () => {
     up = await FakeUpstream.start();
-    router = await startRouter({ backends: [backend('ollama', up.url, { default: true })], api_keys: [{ name: 'bob', key_sha256: sha(BOB) }] });
+    router = await startRouter({ backends: [backend('ollama', up.url, { default: true, reasoning_effort: true })], api_keys: [{ name: 'bob', key_sha256: sha(BOB) }] });
     client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: ROUTER_KEY, maxRetries: 0 });
   });
   afterAll(async () => {
@@ -137,10 +137,10 @@ describe('Responses bridge: the openai SDK on a chat-only backend', () => {
   });
 
   it('refuses what it cannot honour with a 400 naming the field, before calling the backend', async () => {
-    const error = await client.responses.create({ model: 'ollama/m', input: 'Search the web', tools: [{ type: 'web_search' }] }).catch((e: unknown) => e);
+    const error = await client.responses.create({ model: 'ollama/m', input: 'Run this', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('tools[0].type');
-    expect((error as Error).message).toContain('web_search');
+    expect((error as Error).message).toContain('code_interpreter');
     const res = await fetch(`${router.url}/v1/responses`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'ollama/m', input: 'x', conversation: 'conv_1' }) });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { type: 'invalid_request_error', param: 'conversation' } });

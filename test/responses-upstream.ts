@@ -19,13 +19,18 @@ export const USAGE = { prompt_tokens: 21, completion_tokens: 8, total_tokens: 29
 /** Answers the chat requests of `fake` with `turns` in order (the last one repeats), after `delayMs`. */
 export function scriptChat(fake: FakeUpstream, turns: ChatTurn[], delayMs = 0): void {
   let next = 0;
+  answerChat(fake, () => turns[Math.min(next++, turns.length - 1)], delayMs);
+}
+
+/** Answers each chat request of `fake` with the turn `decide` picks from what was sent. */
+export function answerChat(fake: FakeUpstream, decide: (req: RecordedRequest) => ChatTurn, delayMs = 0): void {
   fake.handle(async (req, res) => {
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     if (req.method === 'GET') {
       json(res, 200, { object: 'list', data: fake.models.map((id) => ({ id, object: 'model', created: 1, owned_by: 'fake' })) });
       return;
     }
-    const turn = turns[Math.min(next++, turns.length - 1)];
+    const turn = decide(req);
     if (req.body?.stream) return streamTurn(req, res, turn);
     json(res, 200, completionOf(req, turn));
   });

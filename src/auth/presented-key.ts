@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isGeminiPath, isGoogleModelsRequest, queryKey } from '../common/gemini-path';
 import { isMessagesPath } from '../common/messages-path';
 
 const BEARER = /^bearer\s+(.+)$/i;
@@ -15,10 +16,16 @@ export interface KeyCarrier {
  */
 export function presentedKey(req: KeyCarrier): string | undefined {
   const bearer = bearerToken(req.headers.authorization);
-  if (bearer !== undefined || !isMessagesPath(req.url)) return bearer;
+  if (bearer !== undefined) return bearer;
   // Anthropic clients (Claude Code's ANTHROPIC_API_KEY) send the key as x-api-key: accepted on their paths only.
-  const apiKey = req.headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
+  if (isMessagesPath(req.url)) return headerKey(req.headers['x-api-key']);
+  // Gemini CLI and the Google Gen AI SDK send x-goog-api-key, or ?key= in the URL: on the Gemini paths only.
+  if (isGeminiPath(req.url) || isGoogleModelsRequest(req)) return headerKey(req.headers['x-goog-api-key']) ?? queryKey(req.url);
+  return undefined;
+}
+
+function headerKey(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 function bearerToken(header: string | undefined): string | undefined {

@@ -1,6 +1,7 @@
 import { finished, Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import type { Response } from 'express';
-import { discardBody } from './response-relay';
+import { SHUTTING_DOWN, SHUTTING_DOWN_MESSAGE } from '../common/proxy-context';
+import { UpstreamSource } from './upstream-source';
 import type { TokenUsage } from './sse-monitor';
 
 // The one pump every answer leaves through, relayed or bridged: upstream body -> stage -> client. The
@@ -11,7 +12,7 @@ import type { TokenUsage } from './sse-monitor';
 // terminal error event. Not stream.pipeline: its per-stream AbortController, destroyers and end-of-stream
 // listeners cost 7 KiB of heap per open stream (measured on Node 24), a third more memory per stream.
 
-/** How an upstream stream failed: idle_timeout | reset | truncated | garbage | upstream_error | too_large | internal */
+/** How an upstream stream failed: idle_timeout | reset | shutdown | truncated | garbage | upstream_error | too_large | internal */
 export type StreamFailure = string;
 
 export interface PumpResult {
@@ -27,9 +28,6 @@ export interface PumpResult {
 
 /** What is left of the upstream after a stage has what it needs: drained for reuse, or thrown away. */
 export type StopUpstream = (how: 'drain' | 'discard') => void;
-
-/** After [DONE], what the upstream still sends is read for at most this long so its connection is reused. */
-const DRAIN_MS = 1000;
 
 /**
  * A wire-format stage. Subclasses take upstream chunks (`takeChunk`) and push the client's bytes; every
@@ -68,14 +66,18 @@ export abstract class AnswerStage extends Transform {
     this.push(text);
   }
 
-  /** Ends the answer with the terminal error event and throws the rest of the upstream away. */
+  /** Ends the answer with the terminal error event (about the backend) and throws the rest of the upstream away. */
   protected fail(failure: StreamFailure, message: string, code = 'upstream_stream_error'): void {
+    this.failWith(failure, `Backend "${this.backendName}" ${message}`, code);
+  }
+
+  private failWith(failure: StreamFailure, message: string, code: string): void {
     if (this.stopped) return;
     this.stopped = true;
     this.failure = failure;
     let text: string;
     try {
-      text = this.failureText(`Backend "${this.backendName}" ${message}`, code);
+      text = this.failureText(message, code);
     } catch {
       text = ''; // a stage's failureText falls back on its own; this is only the last resort
     }
@@ -127,7 +129,8 @@ export abstract class AnswerStage extends Transform {
   override _flush(done: TransformCallback): void {
     if (this.stopped) return done();
     const failure = this.upstreamFailure;
-    if (failure === 'idle_timeout') this.fail(failure, 'sent nothing for too long (stream_idle_timeout_ms); the stream was stopped.', 'stream_idle_timeout');
+    if (failure === 'shutdown') this.failWith(failure, SHUTTING_DOWN_MESSAGE, SHUTTING_DOWN);
+    else if (failure === 'idle_timeout') this.fail(failure, 'sent nothing for too long (stream_idle_timeout_ms); the stream was stopped.', 'stream_idle_timeout');
     else if (failure) this.fail(failure, 'dropped the connection mid-response.');
     if (this.stopped) return done();
     void this.closeWith(() => this.finishText()).then(() => done());
@@ -171,7 +174,7 @@ export function pumpAnswer(body: Readable, res: Response, opts: PumpOptions): Pr
     body.on('end', () => sink.end());
     body.on('error', (error: NodeJS.ErrnoException) => {
       if (source.halted) return;
-      source.failure = error.code === 'UND_ERR_BODY_TIMEOUT' ? 'idle_timeout' : 'reset';
+      source.failure = error.code === 'UND_ERR_BODY_TIMEOUT' ? 'idle_timeout' : error.code === SHUTTING_DOWN ? 'shutdown' : 'reset';
       if (!stage) {
         // A JSON body cut short cannot be mended: the client's connection is closed.
         res.destroy();
@@ -199,57 +202,4 @@ export function pumpAnswer(body: Readable, res: Response, opts: PumpOptions): Pr
       resolve(result);
     });
   });
-}
-
-/** The upstream body: what was read of it, how it failed, and how it is let go. */
-class UpstreamSource {
-  bytes = 0;
-  failure: StreamFailure | undefined;
-  readonly tail: Buffer[] = [];
-  private tailSize = 0;
-  private draining = false;
-  private stopped = false;
-  private drainTimer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly body: Readable,
-    private readonly tailBytes: number,
-  ) {}
-
-  /** Nothing more of the body goes to the client (drained after the answer's end, or thrown away). */
-  get halted(): boolean {
-    return this.draining || this.stopped;
-  }
-
-  /** Counts a chunk read from the body; false when it is to be dropped. */
-  take(chunk: Buffer): boolean {
-    if (this.halted) return false;
-    this.bytes += chunk.length;
-    if (this.tailBytes > 0) this.keepTail(chunk);
-    return true;
-  }
-
-  stop(how: 'drain' | 'discard'): void {
-    if (how === 'drain' && !this.stopped) {
-      this.draining = true;
-      // What follows [DONE] is read (and dropped) for a while, so the connection can be reused.
-      this.drainTimer ??= setTimeout(() => this.stop('discard'), DRAIN_MS).unref();
-      return;
-    }
-    this.stopped = true;
-    if (this.drainTimer) clearTimeout(this.drainTimer);
-    discardBody(this.body);
-  }
-
-  /** The client's answer is done: the body is thrown away unless it ended or is being drained. */
-  settle(): void {
-    if (this.draining && !this.stopped) return; // the drain timer lets it go
-    if (!this.body.readableEnded) this.stop('discard');
-  }
-
-  private keepTail(chunk: Buffer): void {
-    this.tail.push(chunk);
-    this.tailSize += chunk.length;
-    while (this.tail.length > 1 && this.tailSize - this.tail[0].length >= this.tailBytes) this.tailSize -= this.tail.shift()!.length;
-  }
 }

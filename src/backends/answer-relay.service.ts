@@ -66,7 +66,8 @@ export class AnswerRelayService {
 
     // Compressed bodies pass through unread: no stream checks, no usage from them.
     const readable = isIdentityEncoded(upstreamHeaders);
-    const requireTerminator = ctx.endpoint !== 'responses' && response.status < 400;
+    // Responses and Gemini streams have no [DONE].
+    const requireTerminator = ctx.endpoint !== 'responses' && ctx.endpoint !== 'gemini' && response.status < 400;
     const stage = isSse && readable ? new SseRelayStage(target.backend.name, ctx.dialect, requireTerminator) : undefined;
     // Not awaited: the handler, and Nest's pipeline around it, are done once the body is under way, so an
     // open stream holds its sockets and the relay's own state only. The request-end listeners run after.
@@ -219,12 +220,13 @@ function copyRetryAfter(upstreamHeaders: Record<string, unknown>, error: OpenAIE
   }
 }
 
-/** OpenAI's {"error":{"message":…}}, or Anthropic's {"type":"error","error":{"type":…,"message":…}}. */
+/** OpenAI's {"error":{"message":…}}, Anthropic's {"type":"error","error":{"type":…,"message":…}}, Google's {"error":{"code":…,"message":…,"status":…}}. */
 function isErrorBodyIn(dialect: ErrorDialect, text: string): boolean {
   try {
     const parsed = JSON.parse(text) as { type?: unknown; error?: unknown };
-    const error = parsed?.error as { message?: unknown; type?: unknown } | undefined;
+    const error = parsed?.error as { message?: unknown; type?: unknown; code?: unknown } | undefined;
     if (typeof error !== 'object' || error === null || typeof error.message !== 'string') return false;
+    if (dialect === 'google') return typeof error.code === 'number';
     return dialect === 'openai' || (parsed.type === 'error' && typeof error.type === 'string');
   } catch {
     return false;

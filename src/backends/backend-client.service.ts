@@ -7,7 +7,7 @@ import type { Response } from 'express';
 import type { Agent } from 'undici';
 import type { CompiledBackend } from '../config/compiled-config';
 import { OpenAIError } from '../common/openai-error';
-import { msSince, recordUpstreamError, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
+import { msSince, recordUpstreamError, SHUTTING_DOWN, SHUTTING_DOWN_MESSAGE, type JsonObject, type ProxyContext, type RouteTarget, type RouterRequest } from '../common/proxy-context';
 import { nativeMessagesHeaders } from './native-headers';
 import { AnswerRelayService, type SentTarget } from './answer-relay.service';
 import { CircuitBreakerService } from './circuit-breaker.service';
@@ -52,9 +52,14 @@ export class BackendClientService {
       if (!res.writableFinished) abort.abort();
     };
     res.once('close', onClientClose);
+    req.stopUpstream = (reason) => abort.abort(reason);
     const keepalive = ctx.stream ? new StreamKeepAlive(res, targets[0].backend.options.keepalive_ms, ctx.bridge?.keepAlive) : undefined;
     try {
       await this.tryTargets(ctx, targets, req, res, abort.signal, keepalive);
+      // Stopped by a shutdown before any answer was relayed: the caller gets a 503 in its dialect.
+      if ((abort.signal.reason as { code?: string } | undefined)?.code === SHUTTING_DOWN && !res.writableEnded) {
+        this.relay.sendError(ctx, res, new OpenAIError(503, SHUTTING_DOWN, SHUTTING_DOWN_MESSAGE), keepalive);
+      }
     } finally {
       keepalive?.stop();
       res.off('close', onClientClose);
@@ -192,7 +197,10 @@ export class BackendClientService {
   }
 
   private async send(ctx: ProxyContext, target: SentTarget, body: string, req: RouterRequest, signal: AbortSignal, hooks?: MemberHooks): Promise<Attempt> {
-    const headers: Record<string, string> = target.endpoint === 'messages' ? nativeMessagesHeaders(target.backend, req.headers) : { ...target.backend.headers };
+    const headers: Record<string, string> =
+      target.endpoint === 'messages'
+        ? nativeMessagesHeaders(target.backend, req.headers)
+        : { ...(target.endpoint === 'gemini' ? target.backend.geminiHeaders : target.backend.headers) };
     if (req.requestId) headers['x-request-id'] = req.requestId;
     if (ctx.outcome.overheadMs === undefined) ctx.outcome.overheadMs = msSince(ctx.startedAt);
     let release: ReleaseSlot;
@@ -209,7 +217,7 @@ export class BackendClientService {
     const sentAt = hooks ? performance.now() : 0;
     try {
       const response = await this.http.axiosRef.request<Readable>({
-        url: `${target.backend.baseUrl}/${target.endpoint}`,
+        url: `${target.backend.baseUrl}/${!target.bridged && ctx.nativePath ? ctx.nativePath(target.model) : target.endpoint}`,
         method: 'POST',
         data: body,
         headers,

@@ -65,6 +65,7 @@ export async function writeBridgedJson(res: Response, bridge: AnswerBridge, chat
  */
 export function upstreamEndpoint(ctx: ProxyContext, backend: CompiledBackend): Endpoint | undefined {
   if (backend.endpoints.has(ctx.endpoint)) return ctx.endpoint;
-  if (ctx.bridge && backend.endpoints.has('chat/completions')) return 'chat/completions';
+  const via = ctx.bridge?.via ?? 'chat/completions';
+  if (ctx.bridge && backend.endpoints.has(via)) return via;
   return undefined;
 }

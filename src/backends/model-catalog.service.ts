@@ -72,16 +72,24 @@ export class ModelCatalogService {
     const response = await this.http.axiosRef.request<Readable>({
       url: `${backend.baseUrl}/models`,
       method: 'GET',
-      headers: backend.hasApiKey ? { authorization: backend.headers.authorization as string } : {},
+      headers: backend.hasApiKey ? listHeaders(backend) : {},
       signal: AbortSignal.timeout(timeoutMs),
       dispatcher: this.pools.poolFor(backend),
     });
     const text = await readAll(response.data, MAX_LIST_BYTES);
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
     const parsed = JSON.parse(text) as { data?: Array<{ id?: unknown }>; models?: Array<{ name?: unknown }> };
-    const data = parsed.data ?? [];
-    return data.map((m) => m.id).filter((id): id is string => typeof id === 'string');
+    // OpenAI's {"data":[{"id"}]}, or Google's {"models":[{"name":"models/…"}]} from a Gemini API backend.
+    const ids = Array.isArray(parsed.data) ? parsed.data.map((m) => m?.id) : Array.isArray(parsed.models) ? parsed.models.map((m) => m?.name) : [];
+    return ids.filter((id): id is string => typeof id === 'string').map((id) => (Array.isArray(parsed.data) ? id : id.replace(/^models\//, '')));
   }
+}
+
+/** A backend that serves only the Gemini API (Google AI Studio) takes its key as x-goog-api-key, not Bearer. */
+function listHeaders(backend: CompiledBackend): Record<string, string> {
+  const geminiOnly = backend.endpoints.has('gemini') && !backend.endpoints.has('chat/completions');
+  if (geminiOnly) return { 'x-goog-api-key': backend.geminiHeaders['x-goog-api-key'] };
+  return { authorization: backend.headers.authorization as string };
 }
 
 async function readAll(stream: Readable, limit: number): Promise<string> {

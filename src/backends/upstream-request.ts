@@ -7,9 +7,16 @@ const BASE_RETRY_DELAY_MS = 250;
 
 /** The body one target receives: the client's body with its model (bridged: converted to chat) and the backend's rewrites. */
 export function upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
+  // A Gemini body names its model in the path only; the router put it in the body to route it.
+  if (!target.bridged && ctx.nativePath) return withoutModel(ctx.body);
   let body: JsonObject = { ...ctx.body, model: target.model };
-  if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body);
+  if (target.bridged && ctx.bridge) body = ctx.bridge.toChatBody(body, target.backend);
   return rewriteForTarget(body, target.backend);
+}
+
+function withoutModel(body: JsonObject): JsonObject {
+  const { model: _model, ...rest } = body;
+  return rest;
 }
 
 /** The body as sent to one target (each backend, each pool member, gets its own rewrites). */

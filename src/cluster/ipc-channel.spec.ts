@@ -84,7 +84,7 @@ describe('IPC channel between workers and the primary', () => {
     workers[3].exit();
     // A worker not listening yet is not asked (it may not have its handlers).
     connect().client.answer('count', () => 100);
-    await expect(server.askWorkers('count', 200)).resolves.toEqual([1, 2]);
+    await expect(server.askWorkers('count', 2000)).resolves.toEqual([1, 2]);
   });
 
   it('answers a worker that asks the primary, which asks every worker (a scrape through one worker)', async () => {

@@ -1,3 +1,5 @@
+import type { CompiledBackend } from '../config/compiled-config';
+import type { Endpoint } from '../config/router-config';
 import type { JsonObject } from './proxy-context';
 
 // A front door that speaks another API (the Responses bridge, Anthropic Messages) sets ctx.bridge. For a
@@ -5,8 +7,8 @@ import type { JsonObject } from './proxy-context';
 // client then sends the converted body to /chat/completions and hands the answer back through the bridge,
 // with routing, retries, fallbacks, the circuit breaker, timeouts and cancellation unchanged.
 
-/** How the router's own errors are written for the caller: OpenAI's {"error":{…}} or Anthropic's. */
-export type ErrorDialect = 'openai' | 'anthropic';
+/** How the router's own errors are written for the caller: OpenAI's {"error":{…}}, Anthropic's or Google's. */
+export type ErrorDialect = 'openai' | 'anthropic' | 'google';
 
 /** Chat chunks in, the client's event stream out. Knows nothing of HTTP. */
 export interface StreamTranslator {
@@ -19,8 +21,13 @@ export interface StreamTranslator {
 }
 
 export interface AnswerBridge {
-  /** The client body (model already set to the target's) as a Chat Completions body; the backend's own transforms run after. */
-  toChatBody(body: JsonObject): JsonObject;
+  /** The backend endpoint a bridged request goes to: chat/completions unless said (Gemini embeddings: embeddings). */
+  via?: Endpoint;
+  /**
+   * The client body (model already set to the target's) as the Chat Completions body `backend` takes, built
+   * from the fields chat knows; the backend's own transforms run after.
+   */
+  toChatBody(body: JsonObject, backend: CompiledBackend): JsonObject;
   /** A complete non-streamed chat.completion as the client's answer. */
   fromChatJson(chat: JsonObject): JsonObject | Promise<JsonObject>;
   streamTranslator(): StreamTranslator;

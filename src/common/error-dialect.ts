@@ -1,15 +1,18 @@
 import type { ServerResponse } from 'node:http';
 import type { ErrorDialect } from './answer-bridge';
+import { isGeminiPath, isGoogleModelsRequest } from './gemini-path';
 import { isMessagesPath } from './messages-path';
 import { OpenAIError, writeOpenAIError } from './openai-error';
 
 // The router's errors in the caller's dialect. OpenAI clients get {"error":{message,type,code}};
-// Anthropic clients (/v1/messages) get {"type":"error","error":{type,message}}, with the same status.
+// Anthropic clients (/v1/messages) get {"type":"error","error":{type,message}}; Gemini clients
+// (models/…:generateContent) get Google's {"error":{code,message,status}}; all with the same HTTP status.
 
 /** What dialectOf needs of a request: Express's request fits. */
 export interface DialectCarrier {
   url?: string;
   originalUrl?: string;
+  headers?: Record<string, unknown>;
   errorDialect?: ErrorDialect;
 }
 
@@ -18,7 +21,15 @@ export interface DialectCarrier {
  * guards, the exception filter and the relay (through ProxyContext.dialect) all answer in it.
  */
 export function dialectOf(req: DialectCarrier): ErrorDialect {
-  return (req.errorDialect ??= isMessagesPath(req.originalUrl ?? req.url) ? 'anthropic' : 'openai');
+  return (req.errorDialect ??= dialectByPath(req));
+}
+
+function dialectByPath(req: DialectCarrier): ErrorDialect {
+  const url = req.originalUrl ?? req.url;
+  if (isMessagesPath(url)) return 'anthropic';
+  // A Gemini client on the OpenAI model paths is told by its x-goog-api-key header.
+  if (isGeminiPath(url) || (req.headers !== undefined && isGoogleModelsRequest({ url, headers: req.headers }))) return 'google';
+  return 'openai';
 }
 
 export type AnthropicErrorType =
@@ -48,12 +59,41 @@ export function anthropicErrorBody(status: number, message: string): { type: 'er
   return { type: 'error', error: { type: anthropicErrorType(status), message } };
 }
 
+/** Google's canonical status names (google.rpc.Code) for an HTTP status, as the Gemini API answers them. */
+export function googleStatus(status: number): string {
+  switch (status) {
+    case 400:
+    case 413:
+    case 415: return 'INVALID_ARGUMENT';
+    case 401: return 'UNAUTHENTICATED';
+    case 403: return 'PERMISSION_DENIED';
+    case 404: return 'NOT_FOUND';
+    case 405:
+    case 501: return 'UNIMPLEMENTED';
+    case 409: return 'ABORTED';
+    case 429: return 'RESOURCE_EXHAUSTED';
+    case 499: return 'CANCELLED';
+    case 502:
+    case 503: return 'UNAVAILABLE';
+    case 504: return 'DEADLINE_EXCEEDED';
+    default: return status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
+  }
+}
+
+export function googleErrorBody(status: number, message: string): { error: { code: number; message: string; status: string } } {
+  return { error: { code: status, message, status: googleStatus(status) } };
+}
+
+function errorBodyIn(dialect: ErrorDialect, status: number, message: string): object {
+  return dialect === 'anthropic' ? anthropicErrorBody(status, message) : googleErrorBody(status, message);
+}
+
 /** Writes `error` as the whole response in `dialect`: its status, its headers (retry-after…) and the body. */
 export function writeErrorIn(dialect: ErrorDialect, res: ServerResponse, error: OpenAIError): void {
   if (dialect === 'openai') return writeOpenAIError(res, error);
   res.statusCode = error.status;
   for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
-  const body = JSON.stringify(anthropicErrorBody(error.status, error.message));
+  const body = JSON.stringify(errorBodyIn(dialect, error.status, error.message));
   res.setHeader('content-type', 'application/json');
   res.setHeader('content-length', Buffer.byteLength(body));
   res.end(body);
@@ -65,5 +105,7 @@ export function sseErrorEventIn(dialect: ErrorDialect, message: string, code: st
   if (dialect === 'anthropic') {
     return `\n\nevent: error\ndata: ${JSON.stringify(anthropicErrorBody(status, message))}\n\n`;
   }
+  // The Gen AI SDK raises an ApiError for an event that is {"error":{"code":4xx/5xx,…}}.
+  if (dialect === 'google') return `\n\ndata: ${JSON.stringify(googleErrorBody(status, message))}\n\n`;
   return `\n\ndata: ${JSON.stringify({ error: { message, type, code } })}\n\n`;
 }

@@ -28,6 +28,11 @@ export interface ProxyContext {
   dialect: ErrorDialect;
   /** Set by a front door of another API: backends without the endpoint but with chat/completions are bridged. */
   bridge?: AnswerBridge;
+  /**
+   * Where a backend serving the client's endpoint natively takes a target's request, when that is not
+   * `/{endpoint}` (Gemini: `models/{model}:streamGenerateContent?alt=sse`).
+   */
+  nativePath?: (model: string) => string;
   /** process.hrtime.bigint() when the request reached the router. */
   startedAt: bigint;
   outcome: RequestOutcome;
@@ -62,8 +67,19 @@ export interface RouterRequest extends Request {
   /** That key itself, resolved once by ApiKeyGuard. */
   clientKey?: ClientKey;
   requestId?: string;
+  /** While the request is forwarded: stops its upstream call (graceful shutdown ends open streams with it). */
+  stopUpstream?: (reason: Error) => void;
   /** Set by dialectOf (error-dialect.ts) on first use; read through it. */
   errorDialect?: ErrorDialect;
+}
+
+/** The code of the error a stream is stopped with when the router shuts down (the stream's terminal event carries it). */
+export const SHUTTING_DOWN = 'router_shutting_down';
+export const SHUTTING_DOWN_MESSAGE = 'The router is shutting down and stopped this stream; send the request again.';
+
+/** The reason given to stopUpstream on shutdown; relays end the stream with the dialect's error event. */
+export function shuttingDown(): Error & { code: string } {
+  return Object.assign(new Error(SHUTTING_DOWN_MESSAGE), { code: SHUTTING_DOWN });
 }
 
 export function newOutcome(): RequestOutcome {

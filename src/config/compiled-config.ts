@@ -16,10 +16,14 @@ export interface CompiledBackend {
   headers: Readonly<Record<string, string>>;
   /** The same for Anthropic's Messages API ("messages" in endpoints): the key goes as x-api-key. */
   messagesHeaders: Readonly<Record<string, string>>;
+  /** The same for Google's Gemini API ("gemini" in endpoints): the key goes as x-goog-api-key. */
+  geminiHeaders: Readonly<Record<string, string>>;
   roleRewrites?: Readonly<Record<string, string>>;
   unsupportedParams: readonly string[];
   unsupportedMessageParams: readonly string[];
   endpoints: ReadonlySet<Endpoint>;
+  /** `reasoning_effort: true`: a bridged request's reasoning effort (Responses `reasoning.effort`, Anthropic `output_config.effort`) reaches it. */
+  reasoningEffort: boolean;
   options: Readonly<Required<BackendOptions>>;
   /** Its share of the pool's traffic (default 1). */
   weight: number;

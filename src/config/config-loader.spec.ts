@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileConfig, ConfigError, loadConfig, resolveConfigPath } from './config-loader';
@@ -45,6 +45,7 @@ describe('config validation', () => {
     ['session_affinity as a string', { load_balancing: { session_affinity: 'yes' }, backends: [ollama] }, 'load_balancing.session_affinity: session_affinity must be a boolean value'],
     ['duplicate names', { backends: [ollama, { ...groq, name: 'ollama' }] }, 'backends[1].name: duplicate name "ollama" (also backends[0])'],
     ['require_api_key without key_env_var', { backends: [{ ...groq, require_api_key: true }] }, 'backends[0].key_env_var: required when require_api_key is true'],
+    ['reasoning_effort given as a string', { backends: [{ ...groq, reasoning_effort: 'true' }] }, 'backends[0].reasoning_effort: reasoning_effort must be a boolean value'],
     ['unsupported_params not a list', { backends: [{ ...groq, unsupported_params: 'reasoning_effort' }] }, 'backends[0].unsupported_params: unsupported_params must be an array'],
     ['role_rewrites to a non-string', { backends: [{ ...groq, role_rewrites: { developer: 1 } }] }, 'backends[0].role_rewrites.developer: must be a non-empty string'],
     ['timeout_ms of zero', { backends: [{ ...groq, timeout_ms: 0 }] }, 'backends[0].timeout_ms: timeout_ms must not be less than 1'],
@@ -58,6 +59,17 @@ describe('config validation', () => {
     ['a responses_store size that is a string', { responses_store: { max_bytes: '64MB' }, backends: [ollama] }, 'responses_store.max_bytes: max_bytes must be an integer number'],
   ])('rejects %s with its JSON path', (_what, raw, expected) => {
     expect(problemsOf(raw)).toContain(expected);
+  });
+
+  it('passes a bridged request\'s reasoning effort only to backends whose config says they take it (off unless true)', () => {
+    const { config } = compileConfig({ backends: [ollama, { ...groq, reasoning_effort: true }, { ...groq, name: 'g2', prefix: 'g2/', reasoning_effort: false }] }, 'test.json', {});
+    expect(config.backends.map((b) => b.reasoningEffort)).toEqual([false, true, false]);
+  });
+
+  it('config-sample.json leaves reasoning effort off for Ollama', () => {
+    const sample = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config-sample.json'), 'utf8'));
+    const { config } = compileConfig(sample, 'config-sample.json', { OPENAI_API_KEY: 'k', GROQ_API_KEY: 'k' });
+    expect(config.backends.find((b) => b.name === 'ollama')?.reasoningEffort).toBe(false);
   });
 
   it('reports every problem at once, type errors and cross-field rules together', () => {

@@ -126,9 +126,11 @@ function compileBackend(b: BackendConfig, defaults: typeof BACKEND_OPTION_DEFAUL
     'accept-encoding': 'identity',
   };
   const messagesHeaders: Record<string, string> = { ...headers };
+  const geminiHeaders: Record<string, string> = { ...headers };
   if (apiKey) {
     headers.authorization = `Bearer ${apiKey}`;
     messagesHeaders['x-api-key'] = apiKey;
+    geminiHeaders['x-goog-api-key'] = apiKey;
   }
   const roleRewrites = b.role_rewrites && Object.keys(b.role_rewrites).length > 0 ? { ...b.role_rewrites } : undefined;
   return {
@@ -140,10 +142,12 @@ function compileBackend(b: BackendConfig, defaults: typeof BACKEND_OPTION_DEFAUL
     missingKeyEnv: b.require_api_key && !apiKey ? b.key_env_var : undefined,
     headers,
     messagesHeaders,
+    geminiHeaders,
     roleRewrites,
     unsupportedParams: b.unsupported_params ?? [],
     unsupportedMessageParams: b.unsupported_message_params ?? [],
     endpoints: new Set(b.endpoints ?? DEFAULT_ENDPOINTS),
+    reasoningEffort: b.reasoning_effort === true,
     options: { ...defaults, ...definedOnly(pickOptions(b)) },
     weight: b.weight ?? 1,
     maxConcurrent: b.max_concurrent ?? 0,

@@ -19,6 +19,8 @@ describe('embedded default config', () => {
       name: 'ollama',
       baseUrl: 'http://localhost:11434/v1',
       roleRewrites: { developer: 'system' },
+      // Ollama refuses reasoning_effort for models that cannot think: bridged requests leave it out.
+      reasoningEffort: false,
     });
     expect(config.port).toBe(11411);
   });

@@ -13,6 +13,8 @@ export function buildDefaultConfig(env: Env): Record<string, unknown> {
       prefix: 'ollama/',
       default: true,
       role_rewrites: { developer: 'system' },
+      // Ollama refuses `reasoning_effort` for models that cannot think: bridged requests leave it out.
+      reasoning_effort: false,
     },
   ];
   if (env.OPENAI_API_KEY) {

@@ -18,7 +18,7 @@ import {
 // The config file as users write it: snake_case keys, exactly the original llm-router format plus
 // our additions. Validated with class-validator; cross-field rules live in config-loader.ts.
 
-export const ENDPOINTS = ['chat/completions', 'completions', 'embeddings', 'responses', 'messages'] as const;
+export const ENDPOINTS = ['chat/completions', 'completions', 'embeddings', 'responses', 'messages', 'gemini'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 export const DEFAULT_ENDPOINTS: Endpoint[] = ['chat/completions', 'completions', 'embeddings'];
 
@@ -47,6 +47,8 @@ export class BackendConfig extends BackendOptions {
   @IsOptional() @IsArray() @IsString({ each: true }) unsupported_params?: string[];
   @IsOptional() @IsArray() @IsString({ each: true }) unsupported_message_params?: string[];
   @IsOptional() @IsArray() @IsIn(ENDPOINTS as unknown as string[], { each: true }) endpoints?: Endpoint[];
+  /** The backend takes chat `reasoning_effort`: only then do the bridges turn a client's effort into it. */
+  @IsOptional() @IsBoolean() reasoning_effort?: boolean;
   /** Share of its pool's traffic (backends with the same prefix form a pool); its range is checked in compile-pools. */
   @IsOptional() @IsNumber({}, { message: 'weight must be a number' }) weight?: number;
   /** Requests this backend serves at once; a pool waits for a free member at most connect_timeout_ms. */
@@ -127,7 +129,7 @@ export const KNOWN_TOP_LEVEL_KEYS = [
 export const KNOWN_BACKEND_OPTION_KEYS = Object.keys(BACKEND_OPTION_DEFAULTS);
 export const KNOWN_BACKEND_KEYS = [
   'name', 'base_url', 'prefix', 'default', 'require_api_key', 'key_env_var', 'role_rewrites',
-  'unsupported_params', 'unsupported_message_params', 'endpoints', 'weight', 'max_concurrent', ...KNOWN_BACKEND_OPTION_KEYS,
+  'unsupported_params', 'unsupported_message_params', 'endpoints', 'reasoning_effort', 'weight', 'max_concurrent', ...KNOWN_BACKEND_OPTION_KEYS,
 ];
 export const KNOWN_LOAD_BALANCING_KEYS = ['strategy', 'session_affinity'];
 export const KNOWN_RESPONSES_STORE_KEYS = ['ttl_seconds', 'max_bytes'];

@@ -7,6 +7,7 @@ import { RouterConfigService } from '../config/router-config.service';
 import { BackendProbeService } from '../health/backend-probe.service';
 import { resolveTarget } from '../routing/model-routing';
 import { SERIES_MINUTES } from './minute-series';
+import { SharedTrafficService } from './shared-traffic.service';
 import { TrafficRecorderService } from './traffic-recorder.service';
 
 const ERROR_RATE_MINUTES = 15;
@@ -63,16 +64,20 @@ export class BackendsViewService {
     private readonly events: RequestEventsService,
     private readonly traffic: TrafficRecorderService,
     private readonly balancer: LoadBalancerService,
+    private readonly shared: SharedTrafficService,
   ) {
     // With workers, each one's open requests are asked for by the primary and added up (ipc-traffic.ts).
     this.ipc?.answer('traffic.inFlight', () => [...this.inFlightByBackend()]);
   }
 
-  async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; data: BackendView[]; pools: PoolView[] }> {
+  /** `shared` is true when the traffic figures are every replica's (from Redis), false when this router's only. */
+  async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; shared: boolean; data: BackendView[]; pools: PoolView[] }> {
     const config = this.configService.current;
+    const names = config.backends.map((b) => b.name);
+    const everyReplica = await this.shared.backends(names, ERROR_RATE_MINUTES, now);
     const [states, traffic, inFlight] = await Promise.all([
       Promise.all(config.backends.map((b) => this.probes.state(b))),
-      this.traffic.backends(config.backends.map((b) => b.name), ERROR_RATE_MINUTES, now),
+      everyReplica ?? this.traffic.backends(names, ERROR_RATE_MINUTES, now),
       this.ipc ? this.ipc.call<Array<[string, number]>>('traffic.inFlight').then((counts) => new Map(counts)) : this.inFlightByBackend(),
     ]);
     const data = config.backends.map((b, i): BackendView => {
@@ -100,7 +105,7 @@ export class BackendsViewService {
         },
       };
     });
-    return { error_rate_minutes: ERROR_RATE_MINUTES, series_minutes: SERIES_MINUTES, data, pools: this.pools(now) };
+    return { error_rate_minutes: ERROR_RATE_MINUTES, series_minutes: SERIES_MINUTES, shared: everyReplica !== undefined, data, pools: this.pools(now) };
   }
 
   private pools(now: number): PoolView[] {

@@ -3,6 +3,7 @@ import { OpenAIError } from '../common/openai-error';
 import { BackendsViewService } from './backends-view.service';
 import { DashboardData, Viewer } from './dashboard-data.decorator';
 import type { DashboardViewer } from './dashboard-key.guard';
+import { SharedTrafficService } from './shared-traffic.service';
 import { RECENT_REQUESTS, RequestLine, TrafficRecorderService } from './traffic-recorder.service';
 import { UsageViewService } from './usage-view.service';
 
@@ -13,6 +14,7 @@ export class DashboardApiController {
     private readonly backendsView: BackendsViewService,
     private readonly usageView: UsageViewService,
     private readonly traffic: TrafficRecorderService,
+    private readonly shared: SharedTrafficService,
   ) {}
 
   @DashboardData()
@@ -40,7 +42,14 @@ export class DashboardApiController {
   @Get('requests')
   async requests(@Viewer() viewer: DashboardViewer, @Query('errors') errors?: string) {
     const errorsOnly = errors === '1' || errors === 'true';
-    const lines = await this.traffic.lines({ key: viewer.admin ? null : viewer.keyName, errorsOnly });
-    return { capacity: RECENT_REQUESTS, data: lines.map(({ at, ...line }: RequestLine) => ({ time: new Date(at).toISOString(), ...line })) };
+    const filter = { key: viewer.admin ? null : viewer.keyName, errorsOnly };
+    // Every replica's lines from Redis when it is there; this router's own (every worker's) otherwise.
+    const everyReplica = await this.shared.lines(filter);
+    const lines = everyReplica ?? (await this.traffic.lines(filter));
+    return {
+      capacity: RECENT_REQUESTS,
+      shared: everyReplica !== undefined,
+      data: lines.map(({ at, ...line }: RequestLine) => ({ time: new Date(at).toISOString(), ...line })),
+    };
   }
 }

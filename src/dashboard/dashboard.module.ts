@@ -8,6 +8,7 @@ import { BackendsViewService } from './backends-view.service';
 import { DashboardApiController } from './dashboard-api.controller';
 import { DashboardKeyGuard } from './dashboard-key.guard';
 import { DashboardPageController } from './dashboard-page.controller';
+import { SharedTrafficService } from './shared-traffic.service';
 import { TrafficRecorderService } from './traffic-recorder.service';
 import { UsageViewService } from './usage-view.service';
 
@@ -15,6 +16,6 @@ import { UsageViewService } from './usage-view.service';
 @Module({
   imports: [AuthModule, BackendsModule, HealthModule, LimitsModule, TeamModule],
   controllers: [DashboardPageController, DashboardApiController],
-  providers: [TrafficRecorderService, BackendsViewService, UsageViewService, DashboardKeyGuard],
+  providers: [TrafficRecorderService, SharedTrafficService, BackendsViewService, UsageViewService, DashboardKeyGuard],
 })
 export class DashboardModule {}

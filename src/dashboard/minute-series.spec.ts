@@ -1,4 +1,4 @@
-import { LatencyHistogram, MinuteSeries, SERIES_MINUTES } from './minute-series';
+import { LatencyHistogram, latencyBucket, MinuteSeries, SERIES_MINUTES } from './minute-series';
 
 const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const MIN = 60_000;
@@ -76,5 +76,34 @@ describe('MinuteSeries', () => {
     // A quarter into the next minute three quarters of the previous minute still count.
     expect(s.requestsPerMinute(t0 + MIN + 15_000)).toBe(23);
     expect(s.requestsPerMinute(t0 + 3 * MIN)).toBe(0);
+  });
+});
+
+describe('MinuteSeries.addCounts (figures summed from several replicas)', () => {
+  it('gives the same points as recording the requests in one series', () => {
+    const now = Date.UTC(2026, 0, 1, 12, 30, 20);
+    const minute = Math.floor(now / 60_000) * 60_000;
+    const one = new MinuteSeries();
+    const attempts = [
+      { failed: false, ttfbMs: 12, overheadMs: 0.4 },
+      { failed: true, ttfbMs: 480 },
+      { failed: false, ttfbMs: 15, overheadMs: 0.5 },
+    ];
+    for (const a of attempts) one.record(a, now);
+
+    // Two replicas' counts for the same minute, as bucket numbers.
+    const summed = new MinuteSeries();
+    const bucketsOf = (values: number[]) => values.map((ms) => [latencyBucket(ms)!, 1] as [number, number]);
+    summed.addCounts(minute, { requests: 2, errors: 1, ttfb: bucketsOf([12, 480]), overhead: bucketsOf([0.4]) });
+    summed.addCounts(minute, { requests: 1, errors: 0, ttfb: bucketsOf([15]), overhead: bucketsOf([0.5]) });
+
+    expect(summed.points(now)).toEqual(one.points(now));
+    expect(summed.totals(15, now)).toEqual({ requests: 3, errors: 1 });
+  });
+
+  it('has no bucket for a latency that is not a number', () => {
+    expect(latencyBucket(Number.NaN)).toBeUndefined();
+    expect(latencyBucket(-1)).toBeUndefined();
+    expect(latencyBucket(0)).toBe(0);
   });
 });

@@ -11,15 +11,28 @@ const GROWTH = 1.2;
 const BUCKETS = 100;
 const LOG_GROWTH = Math.log(GROWTH);
 
+/** The histogram bucket of a latency, or undefined for a value that is not one. */
+export function latencyBucket(ms: number): number | undefined {
+  if (!(ms >= 0)) return undefined;
+  return ms <= FIRST_BOUND_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / FIRST_BOUND_MS) / LOG_GROWTH));
+}
+
 export class LatencyHistogram {
   private readonly counts = new Uint32Array(BUCKETS);
   private total = 0;
 
   add(ms: number): void {
-    if (!(ms >= 0)) return;
-    const i = ms <= FIRST_BOUND_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / FIRST_BOUND_MS) / LOG_GROWTH));
+    const i = latencyBucket(ms);
+    if (i === undefined) return;
     this.counts[i]++;
     this.total++;
+  }
+
+  /** Adds `n` samples to bucket `i` (histograms summed from several replicas). */
+  addToBucket(i: number, n: number): void {
+    if (!(i >= 0 && i < BUCKETS && n > 0)) return;
+    this.counts[i] += n;
+    this.total += n;
   }
 
   /** The q-quantile in ms (the geometric middle of its bucket), or null with no samples. */
@@ -58,6 +71,14 @@ export interface MinutePoint {
   overhead_p50_ms: number | null;
 }
 
+/** One minute of a backend as numbers: requests, failures, and [bucket, samples] of each histogram. */
+export interface MinuteCounts {
+  requests: number;
+  errors: number;
+  ttfb: Array<[number, number]>;
+  overhead: Array<[number, number]>;
+}
+
 interface Slot {
   minute: number;
   requests: number;
@@ -75,6 +96,15 @@ export class MinuteSeries {
     if (attempt.failed) slot.errors++;
     if (attempt.ttfbMs !== undefined) slot.ttfb.add(attempt.ttfbMs);
     if (attempt.overheadMs !== undefined) slot.overhead.add(attempt.overheadMs);
+  }
+
+  /** Adds one minute's counts as another replica recorded them (`minuteStart` in ms since the epoch). */
+  addCounts(minuteStart: number, counts: MinuteCounts): void {
+    const slot = this.slotFor(Math.floor(minuteStart / MINUTE_MS));
+    slot.requests += counts.requests;
+    slot.errors += counts.errors;
+    for (const [i, n] of counts.ttfb) slot.ttfb.addToBucket(i, n);
+    for (const [i, n] of counts.overhead) slot.overhead.addToBucket(i, n);
   }
 
   /** The last SERIES_MINUTES minutes, oldest first, the current (partial) minute last; empty minutes included. */

@@ -28,6 +28,11 @@ export interface LineFilter {
   errorsOnly: boolean;
 }
 
+/** The predicate of a filter. */
+export function lineMatches(filter: LineFilter): (line: RequestLine) => boolean {
+  return (line) => (filter.key === null || line.key === filter.key) && (!filter.errorsOnly || line.status >= 400 || line.error_code !== null);
+}
+
 /** One backend's figures for the dashboard. */
 export interface BackendTraffic {
   points: MinutePoint[];
@@ -55,10 +60,7 @@ export class TrafficLog {
   }
 
   lines(filter: LineFilter): RequestLine[] {
-    return this.recent.newestFirst(
-      RECENT_REQUESTS,
-      (line) => (filter.key === null || line.key === filter.key) && (!filter.errorsOnly || line.status >= 400 || line.error_code !== null),
-    );
+    return this.recent.newestFirst(RECENT_REQUESTS, lineMatches(filter));
   }
 
   /** The figures of each of `backends` (those of the config in force; others are dropped). */

@@ -4,12 +4,16 @@ import { IpcClient } from '../cluster/ipc-channel';
 import type { RouterRequest } from '../common/proxy-context';
 import { finalStatus, RequestEventsService } from '../common/request-events.service';
 import { RouterConfigService } from '../config/router-config.service';
+import { pathModel } from '../routing/path-model';
 import type { EndedAttempt } from './minute-series';
 import type { MinuteSeries } from './minute-series';
 import type { RingBuffer } from './ring-buffer';
 import { BackendTraffic, LineFilter, RequestLine, TrafficLog } from './traffic-log';
 
 export { RECENT_REQUESTS, type RequestLine } from './traffic-log';
+
+/** Hands each recorded request on (the Redis copy shared by replicas): its line and each backend it reached. */
+export type TrafficSink = (line: RequestLine, attempts: Array<[string, EndedAttempt]>, now: number) => void;
 
 const MAX_MODEL_CHARS = 200;
 const NOT_RECORDED = /^\/(ui|health|metrics)(\/|$)/;
@@ -23,6 +27,7 @@ const NOT_RECORDED = /^\/(ui|health|metrics)(\/|$)/;
 export class TrafficRecorderService implements OnModuleInit {
   private readonly log = new TrafficLog();
   private readonly ipc = IpcClient.get();
+  private readonly sinks: TrafficSink[] = [];
 
   constructor(
     private readonly events: RequestEventsService,
@@ -35,6 +40,11 @@ export class TrafficRecorderService implements OnModuleInit {
 
   onModuleInit(): void {
     this.events.onRequestEnd((req, res, totalMs) => this.record(req, res, totalMs));
+  }
+
+  /** Also hands each recorded request to `sink`. */
+  onRecord(sink: TrafficSink): void {
+    this.sinks.push(sink);
   }
 
   /** This process's lines (the primary's when shared: read those with lines()). */
@@ -76,7 +86,8 @@ export class TrafficRecorderService implements OnModuleInit {
       if (name !== o?.backend && failedOn.indexOf(name) === i) attempts.push([name, { failed: true }]);
     });
 
-    const model = ctx?.requestedModel ?? (req.body as { model?: unknown } | undefined)?.model;
+    // A request refused before its context started: the model it named, in the body or (Gemini) the path.
+    const model = ctx?.requestedModel ?? (req.body as { model?: unknown } | undefined)?.model ?? pathModel(req);
     const line: RequestLine = {
       at: now,
       key: req.apiKeyName ?? null,
@@ -91,6 +102,7 @@ export class TrafficRecorderService implements OnModuleInit {
     };
     if (this.ipc) this.ipc.send('traffic.add', line, attempts, now);
     else this.log.add(line, attempts, now);
+    for (const sink of this.sinks) sink(line, attempts, now);
   }
 }
 

@@ -22,6 +22,13 @@ export class HealthController {
     return this.health.check([]);
   }
 
+  /** Claude Code's connectivity check (HEAD /api/hello): the router is there. */
+  @Public()
+  @Get('api/hello')
+  hello(): { status: string } {
+    return { status: 'ok' };
+  }
+
   /**
    * Config loaded and the default backend answering (200, else 503). Without a key the body says only that
    * ({"status":"ok"|"error"}); with any configured key it names every backend and its state.

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { destination, stdTimeFunctions } from 'pino';
+import { withoutQueryKey } from '../common/gemini-path';
 import { RouterConfigService } from '../config/router-config.service';
 import { RequestLogService } from './request-log.service';
 import { RouterLogger } from './router-logger';
@@ -11,12 +12,20 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'req.headers["api-key"]',
+  'req.headers["x-goog-api-key"]',
+  'req.query.key',
   'req.body',
   'headers.authorization',
   'authorization',
   'body',
   'messages',
 ];
+
+/** pino-http's serialized request with any `key=` in its url replaced. */
+export function redactUrlKey<T extends { url?: unknown }>(req: T): T {
+  if (typeof req?.url === 'string') req.url = withoutQueryKey(req.url);
+  return req;
+}
 
 @Module({
   imports: [
@@ -26,6 +35,8 @@ export const REDACTED_PATHS = [
         const options = {
           level: configService.boot.logLevel,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          // Gemini clients may send the router key in the URL (?key=): it never reaches a log line.
+          serializers: { req: redactUrlKey },
           // "level":"info" rather than 30, ISO times: readable with grep as well as by log shippers.
           formatters: { level: (label: string) => ({ level: label }) },
           timestamp: stdTimeFunctions.isoTime,

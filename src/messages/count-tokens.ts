@@ -19,11 +19,11 @@ export interface MessagesInput {
 }
 
 export function messagesInput(body: JsonObject): MessagesInput {
-  return withinDepth(() => gather(body));
+  return withinDepth(() => chatInput(messagesToChat({ ...body, max_tokens: 1, stream: false })));
 }
 
-function gather(body: JsonObject): MessagesInput {
-  const chat = messagesToChat({ ...body, max_tokens: 1, stream: false });
+/** The same for a Chat Completions body (the Gemini door's countTokens converts to one first). */
+export function chatInput(chat: JsonObject): MessagesInput {
   // The texts are gathered first and counted together, so the work is bounded for the request as a whole.
   const texts: string[] = [];
   let tokens = 0;

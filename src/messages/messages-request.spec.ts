@@ -1,5 +1,5 @@
 import { OpenAIError } from '../common/openai-error';
-import { messagesToChat, reasoningEffortFor } from './messages-request';
+import { messagesToChat, reasoningEffortFor, reasoningEffortOf } from './messages-request';
 
 const base = { model: 'claude-sonnet-4-5', max_tokens: 100 };
 
@@ -138,7 +138,7 @@ describe('messagesToChat', () => {
     expect({ tool_choice: chat.tool_choice, ...(chat.parallel_tool_calls !== undefined ? { parallel_tool_calls: chat.parallel_tool_calls } : {}) }).toEqual(expected);
   });
 
-  it('maps the sampling fields, thinking, the user id and streaming', () => {
+  it('maps the sampling fields, a plain user id and streaming; thinking is left to the bridge', () => {
     const chat = messagesToChat({
       ...base,
       max_tokens: 32000,
@@ -158,7 +158,6 @@ describe('messagesToChat', () => {
       stop: ['END'],
       temperature: 0.2,
       top_p: 0.9,
-      reasoning_effort: 'high',
       user: 'user_abc_session_1',
       stream: true,
       stream_options: { include_usage: true },
@@ -180,7 +179,8 @@ describe('messagesToChat', () => {
     ['adaptive thinking alone', { thinking: { type: 'adaptive' } }, undefined],
     ['thinking disabled', { thinking: { type: 'disabled' } }, undefined],
   ])('takes reasoning_effort from %s', (_what, extra, effort) => {
-    expect(messagesToChat({ ...base, ...extra, messages: [{ role: 'user', content: 'x' }] }).reasoning_effort).toBe(effort);
+    expect(reasoningEffortOf({ ...base, ...extra, messages: [{ role: 'user', content: 'x' }] })).toBe(effort);
+    expect(messagesToChat({ ...base, ...extra, messages: [{ role: 'user', content: 'x' }] })).not.toHaveProperty('reasoning_effort');
   });
 
   it('turns a structured output format into response_format', () => {
@@ -192,7 +192,8 @@ describe('messagesToChat', () => {
   it.each([
     ['no max_tokens', { messages: [{ role: 'user', content: 'x' }], max_tokens: undefined }, 'max_tokens'],
     ['messages not an array', { messages: 'hi' }, 'messages'],
-    ['an unknown role', { messages: [{ role: 'system', content: 'x' }] }, 'role'],
+    ['an unknown role', { messages: [{ role: 'tool', content: 'x' }] }, 'role'],
+    ['a system turn with an image', { messages: [{ role: 'system', content: [{ type: 'image' }] }] }, 'text blocks'],
     ['a block without a type', { messages: [{ role: 'user', content: [{ text: 'x' }] }] }, 'type'],
     ['an image without a source', { messages: [{ role: 'user', content: [{ type: 'image' }] }] }, 'source'],
     ['a tool without a schema', { messages: [{ role: 'user', content: 'x' }], tools: [{ name: 'f' }] }, 'input_schema'],
@@ -215,5 +216,98 @@ describe('messagesToChat', () => {
     const copy = JSON.parse(JSON.stringify(body));
     messagesToChat(body);
     expect(body).toEqual(copy);
+  });
+});
+
+describe('messagesToChat: what Claude Code 2.1 sends', () => {
+  it('joins a system turn inside messages (its environment section) to the one leading system message', () => {
+    const chat = messagesToChat({
+      ...base,
+      system: [{ type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+        { role: 'system', content: [{ type: 'text', text: '# Environment' }, { type: 'text', text: 'cwd: /w' }] },
+        { role: 'assistant', content: 'hello' },
+        { role: 'system', content: 'Later note.' },
+        { role: 'user', content: 'next' },
+      ],
+    });
+    expect(chat.messages).toEqual([
+      { role: 'system', content: 'You are Claude Code.\n\n# Environment\n\ncwd: /w\n\nLater note.' },
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'hello' },
+      { role: 'user', content: 'next' },
+    ]);
+  });
+
+  it('makes a system turn the system message when there is no system field', () => {
+    const chat = messagesToChat({ ...base, messages: [{ role: 'user', content: 'hi' }, { role: 'system', content: [{ type: 'text', text: 'env' }] }] });
+    expect(chat.messages).toEqual([{ role: 'system', content: 'env' }, { role: 'user', content: 'hi' }]);
+  });
+
+  it('sends metadata.user_id as user only when it is a plain identifier, not Claude Code\'s JSON of ids', () => {
+    const json = JSON.stringify({ device_id: 'd'.repeat(64), account_uuid: '', session_id: 's' });
+    expect(messagesToChat({ ...base, messages: [{ role: 'user', content: 'x' }], metadata: { user_id: json } })).not.toHaveProperty('user');
+    expect(messagesToChat({ ...base, messages: [{ role: 'user', content: 'x' }], metadata: { user_id: 'u'.repeat(65) } })).not.toHaveProperty('user');
+    expect(messagesToChat({ ...base, messages: [{ role: 'user', content: 'x' }], metadata: { user_id: 'alice@example.com' } }).user).toBe('alice@example.com');
+  });
+
+  it('leaves out context_management, thinking, output_config.effort and cache_control', () => {
+    const chat = messagesToChat({
+      ...base,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'ephemeral' } }] }],
+      thinking: { type: 'adaptive', display: 'omitted' },
+      context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+      output_config: { effort: 'high' },
+      stream: true,
+    });
+    expect(Object.keys(chat).sort()).toEqual(['max_tokens', 'messages', 'model', 'stream', 'stream_options']);
+  });
+
+  const webFetch = { name: 'WebFetch', description: 'Fetches a URL', input_schema: { type: 'object', properties: { url: { type: 'string' } } }, defer_loading: true };
+  const toolSearch = { name: 'ToolSearch', description: 'Finds tools', input_schema: { type: 'object', properties: { query: { type: 'string' } } } };
+
+  it('keeps deferred tools back until a tool_reference loads them', () => {
+    const chat = messagesToChat({ ...base, messages: [{ role: 'user', content: 'x' }], tools: [toolSearch, webFetch, { name: 'Placeholder', input_schema: { type: 'object' }, defer_loading: true }] });
+    expect((chat.tools as any[]).map((t) => t.function.name)).toEqual(['ToolSearch']);
+  });
+
+  it('gives a ToolSearch result\'s tool_reference blocks to the model as the tool definitions, and declares the loaded tool', () => {
+    const chat = messagesToChat({
+      ...base,
+      tools: [toolSearch, webFetch],
+      messages: [
+        { role: 'user', content: 'fetch it' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'tu1', name: 'ToolSearch', input: { query: 'select:WebFetch,Gone' } }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'tu1', content: [{ type: 'tool_reference', tool_name: 'WebFetch' }, { type: 'tool_reference', tool_name: 'Gone' }] }],
+        },
+      ],
+    });
+    const toolMessage = (chat.messages as any[]).find((m) => m.role === 'tool');
+    expect(toolMessage.content).toBe(
+      '<function>{"description":"Fetches a URL","name":"WebFetch","parameters":{"type":"object","properties":{"url":{"type":"string"}}}}</function>\nTool loaded: Gone',
+    );
+    expect((chat.tools as any[]).map((t) => t.function.name)).toEqual(['ToolSearch', 'WebFetch']);
+  });
+
+  it('gives a tool\'s definition once however often tool_reference names it (no amplification of a large schema)', () => {
+    const big = { ...webFetch, input_schema: { type: 'object', description: 'x'.repeat(100_000) } };
+    const references = Array.from({ length: 2_000 }, () => ({ type: 'tool_reference', tool_name: 'WebFetch' }));
+    const chat = messagesToChat({
+      ...base,
+      tools: [toolSearch, big],
+      messages: [
+        { role: 'user', content: 'fetch it' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'tu1', name: 'ToolSearch', input: { query: 'select:WebFetch' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: references }] },
+      ],
+    });
+    const toolMessage = (chat.messages as any[]).find((m) => m.role === 'tool');
+    expect(toolMessage.content.split('<function>')).toHaveLength(2);
+    expect(toolMessage.content.length).toBeLessThan(100_000 + 2_000 * 60);
+    expect(toolMessage.content).toContain('Tool loaded: WebFetch (defined above)');
+    expect((chat.tools as any[]).map((t) => t.function.name)).toEqual(['ToolSearch', 'WebFetch']);
   });
 });

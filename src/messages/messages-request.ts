@@ -1,12 +1,14 @@
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
 import { isObject } from '../common/json';
+import { chatToolChoice, chatTools, toolReferenceText, type ToolCatalog } from './messages-tools';
 
 // Anthropic Messages request -> Chat Completions request, for backends that speak only chat. Pure: the
 // body is read, never changed. Only fields with a chat meaning are carried over; Anthropic-only ones
-// (cache_control, top_k, service_tier, container, mcp_servers…) are left out, as a chat backend would
-// reject them. What a chat backend cannot run at all (Anthropic server tools such as web_search, blocks
-// they produce in the history) is left out too, so a Claude Code session keeps working.
+// (cache_control, top_k, service_tier, container, mcp_servers, context_management, thinking…) are left
+// out, as a chat backend would reject them. What a chat backend cannot run at all (Anthropic server tools
+// such as web_search, blocks they produce in the history) is left out too, so a Claude Code session keeps
+// working. Reasoning effort is added by the bridge, for backends whose config says they take it.
 
 /** Anthropic `thinking.budget_tokens` -> chat `reasoning_effort`: under 4096 low, under 16384 medium, else high. */
 export function reasoningEffortFor(budgetTokens: number): 'low' | 'medium' | 'high' {
@@ -19,7 +21,7 @@ export function reasoningEffortFor(budgetTokens: number): 'low' | 'medium' | 'hi
  * The effort asked for: `output_config.effort` as it is (its xhigh and max as high, the most chat knows),
  * else from the thinking budget. Adaptive thinking alone leaves the model its default.
  */
-function reasoningEffortOf(body: JsonObject): 'low' | 'medium' | 'high' | undefined {
+export function reasoningEffortOf(body: JsonObject): 'low' | 'medium' | 'high' | undefined {
   const effort = isObject(body.output_config) ? body.output_config.effort : undefined;
   if (effort === 'low' || effort === 'medium' || effort === 'high') return effort;
   if (effort === 'xhigh' || effort === 'max') return 'high';
@@ -47,7 +49,9 @@ function convert(body: JsonObject): JsonObject {
   if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1) {
     throw badRequest('max_tokens: a positive integer is required.', 'invalid_request', 'max_tokens');
   }
-  const out: JsonObject = { model: body.model, messages: [...systemMessages(body.system), ...chatMessages(body.messages)], max_tokens: body.max_tokens };
+  const catalog: ToolCatalog = { declared: declaredTools(body.tools), referenced: new Set() };
+  const { messages, systemTexts } = chatMessages(body.messages, catalog);
+  const out: JsonObject = { model: body.model, messages: [...systemMessages(body.system, systemTexts), ...messages], max_tokens: body.max_tokens };
   if (body.stop_sequences !== undefined) {
     if (!Array.isArray(body.stop_sequences) || !body.stop_sequences.every((s) => typeof s === 'string')) {
       throw badRequest('stop_sequences: must be an array of strings.', 'invalid_request', 'stop_sequences');
@@ -59,20 +63,17 @@ function convert(body: JsonObject): JsonObject {
     if (typeof body[key] !== 'number') throw badRequest(`${key}: must be a number.`, 'invalid_request', key);
     out[key] = body[key];
   }
-  const tools = chatTools(body.tools);
+  const tools = chatTools(body.tools, catalog.referenced);
   if (tools.length > 0) {
     out.tools = tools;
     Object.assign(out, chatToolChoice(body.tool_choice));
   }
-  const effort = reasoningEffortOf(body);
-  if (effort) out.reasoning_effort = effort;
   const format = isObject(body.output_config) ? body.output_config.format : undefined;
   if (isObject(format) && format.type === 'json_schema' && isObject(format.schema)) {
     out.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema } };
   }
-  if (isObject(body.metadata) && typeof body.metadata.user_id === 'string' && body.metadata.user_id !== '') {
-    out.user = body.metadata.user_id;
-  }
+  const userId = isObject(body.metadata) ? body.metadata.user_id : undefined;
+  if (typeof userId === 'string' && PLAIN_USER_ID.test(userId)) out.user = userId;
   if (body.stream === true) {
     out.stream = true;
     out.stream_options = { include_usage: true };
@@ -80,32 +81,58 @@ function convert(body: JsonObject): JsonObject {
   return out;
 }
 
-function systemMessages(system: unknown): JsonObject[] {
-  if (system === undefined || system === null) return [];
-  if (typeof system === 'string') return system === '' ? [] : [{ role: 'system', content: system }];
-  if (!Array.isArray(system)) throw badRequest('system: must be a string or an array of text blocks.', 'invalid_request', 'system');
-  const texts = system.map((block, i) => {
-    if (!isObject(block) || block.type !== 'text' || typeof block.text !== 'string') {
-      throw badRequest(`system.${i}: only text blocks are allowed in system.`, 'invalid_request', 'system');
-    }
-    return block.text;
-  });
-  // Claude Code sends its prompt as several blocks (for cache_control); chat backends want one system text.
-  const content = texts.filter((t) => t !== '').join('\n\n');
+/**
+ * Metadata's user_id goes on as chat `user` only when it is a plain identifier (as OpenAI's `user` is, at
+ * most 64 characters). Claude Code sends a JSON string of device and session ids: that stays here.
+ */
+const PLAIN_USER_ID = /^[\w.@:+-]{1,64}$/;
+
+/**
+ * One leading system message: the `system` field, then the system turns found inside `messages`. Claude
+ * Code puts one there (its environment) for models it does not know; most chat templates refuse a system
+ * message anywhere but first, so its text joins the first.
+ */
+function systemMessages(system: unknown, midConversation: string[]): JsonObject[] {
+  const texts = system === undefined || system === null ? [] : systemTexts(system, 'system');
+  const content = [...texts, ...midConversation].filter((t) => t !== '').join('\n\n');
   return content === '' ? [] : [{ role: 'system', content }];
 }
 
-function chatMessages(messages: unknown): JsonObject[] {
+/** A system prompt as a string or text blocks (Claude Code sends several, for cache_control) -> its texts. */
+function systemTexts(system: unknown, path: string): string[] {
+  if (typeof system === 'string') return [system];
+  if (!Array.isArray(system)) throw badRequest(`${path}: must be a string or an array of text blocks.`, 'invalid_request', path.split('.')[0]);
+  return system.map((block, i) => {
+    if (!isObject(block) || block.type !== 'text' || typeof block.text !== 'string') {
+      throw badRequest(`${path}.${i}: only text blocks are allowed in a system prompt.`, 'invalid_request', path.split('.')[0]);
+    }
+    return block.text;
+  });
+}
+
+function chatMessages(messages: unknown, catalog: ToolCatalog): { messages: JsonObject[]; systemTexts: string[] } {
   if (!Array.isArray(messages)) throw badRequest('messages: an array of messages is required.', 'invalid_request', 'messages');
   const out: JsonObject[] = [];
+  const system: string[] = [];
   messages.forEach((message, i) => {
     if (!isObject(message)) throw badRequest(`messages.${i}: must be an object.`, 'invalid_request', 'messages');
+    if (message.role === 'system') {
+      system.push(...systemTexts(message.content, `messages.${i}.content`));
+      return;
+    }
     const blocks = contentBlocks(message.content, `messages.${i}.content`);
-    if (message.role === 'user') out.push(...userMessages(blocks, `messages.${i}.content`));
+    if (message.role === 'user') out.push(...userMessages(blocks, `messages.${i}.content`, catalog));
     else if (message.role === 'assistant') out.push(...assistantMessages(blocks, `messages.${i}.content`));
-    else throw badRequest(`messages.${i}.role: must be "user" or "assistant".`, 'invalid_request', 'messages');
+    else throw badRequest(`messages.${i}.role: must be "user", "assistant" or "system".`, 'invalid_request', 'messages');
   });
-  return out;
+  return { messages: out, systemTexts: system };
+}
+
+/** The client's tools by name, for tool_reference blocks to describe. */
+function declaredTools(tools: unknown): ReadonlyMap<string, JsonObject> {
+  const map = new Map<string, JsonObject>();
+  if (Array.isArray(tools)) for (const tool of tools) if (isObject(tool) && typeof tool.name === 'string') map.set(tool.name, tool);
+  return map;
 }
 
 function contentBlocks(content: unknown, path: string): JsonObject[] {
@@ -120,13 +147,13 @@ function contentBlocks(content: unknown, path: string): JsonObject[] {
 }
 
 /** Tool results first (chat wants them right after the assistant's calls), then the rest of the turn. */
-function userMessages(blocks: JsonObject[], path: string): JsonObject[] {
+function userMessages(blocks: JsonObject[], path: string, catalog: ToolCatalog): JsonObject[] {
   const toolMessages: JsonObject[] = [];
   const parts: JsonObject[] = [];
   blocks.forEach((block, j) => {
     if (block.type === 'tool_result') {
       if (typeof block.tool_use_id !== 'string') throw badRequest(`${path}.${j}.tool_use_id: a string is required.`, 'invalid_request', 'messages');
-      const result = toolResultContent(block.content, `${path}.${j}.content`);
+      const result = toolResultContent(block.content, `${path}.${j}.content`, catalog);
       toolMessages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: block.is_error === true ? `Error: ${result.text}` : result.text });
       // A chat tool message holds text only: images a tool returned (a screenshot, a read image) follow as user content.
       parts.push(...result.images);
@@ -179,7 +206,7 @@ function documentPart(block: JsonObject, path: string): JsonObject {
   throw badRequest(`${path}.source: a document needs a text or base64 source.`, 'invalid_request', 'messages');
 }
 
-function toolResultContent(content: unknown, path: string): { text: string; images: JsonObject[] } {
+function toolResultContent(content: unknown, path: string, catalog: ToolCatalog): { text: string; images: JsonObject[] } {
   if (content === undefined || content === null) return { text: '', images: [] };
   if (typeof content === 'string') return { text: content, images: [] };
   const texts: string[] = [];
@@ -187,6 +214,7 @@ function toolResultContent(content: unknown, path: string): { text: string; imag
   contentBlocks(content, path).forEach((block, j) => {
     if (block.type === 'text' && typeof block.text === 'string') texts.push(block.text);
     else if (block.type === 'image') images.push(imagePart(block, `${path}.${j}`));
+    else if (block.type === 'tool_reference') texts.push(toolReferenceText(block, catalog));
   });
   return { text: texts.join('\n'), images };
 }
@@ -207,45 +235,4 @@ function assistantMessages(blocks: JsonObject[], path: string): JsonObject[] {
   const text = texts.join('');
   if (toolCalls.length === 0) return text === '' ? [] : [{ role: 'assistant', content: text }];
   return [{ role: 'assistant', content: text === '' ? null : text, tool_calls: toolCalls }];
-}
-
-function chatTools(tools: unknown): JsonObject[] {
-  if (tools === undefined || tools === null) return [];
-  if (!Array.isArray(tools)) throw badRequest('tools: must be an array.', 'invalid_request', 'tools');
-  const out: JsonObject[] = [];
-  tools.forEach((tool, i) => {
-    if (!isObject(tool) || typeof tool.name !== 'string') throw badRequest(`tools.${i}: a tool needs a name.`, 'invalid_request', 'tools');
-    // Anthropic-defined tools (web_search_…, bash_…) have a versioned type and no schema: no chat backend runs them.
-    if (tool.type !== undefined && tool.type !== null && tool.type !== 'custom') return;
-    if (!isObject(tool.input_schema)) throw badRequest(`tools.${i}.input_schema: an object is required.`, 'invalid_request', 'tools');
-    const fn: JsonObject = { name: tool.name, parameters: tool.input_schema };
-    if (typeof tool.description === 'string') fn.description = tool.description;
-    out.push({ type: 'function', function: fn });
-  });
-  return out;
-}
-
-function chatToolChoice(choice: unknown): JsonObject {
-  if (choice === undefined || choice === null) return {};
-  if (!isObject(choice)) throw badRequest('tool_choice: must be an object.', 'invalid_request', 'tool_choice');
-  const out: JsonObject = {};
-  switch (choice.type) {
-    case 'auto':
-      out.tool_choice = 'auto';
-      break;
-    case 'any':
-      out.tool_choice = 'required';
-      break;
-    case 'none':
-      out.tool_choice = 'none';
-      break;
-    case 'tool':
-      if (typeof choice.name !== 'string') throw badRequest('tool_choice.name: a string is required.', 'invalid_request', 'tool_choice');
-      out.tool_choice = { type: 'function', function: { name: choice.name } };
-      break;
-    default:
-      throw badRequest('tool_choice.type: must be "auto", "any", "tool" or "none".', 'invalid_request', 'tool_choice');
-  }
-  if (choice.disable_parallel_tool_use === true && choice.type !== 'none') out.parallel_tool_calls = false;
-  return out;
 }

@@ -9,5 +9,7 @@ import { TokenCounterService } from './token-counter.service';
   imports: [BackendsModule, RoutingModule],
   controllers: [MessagesController],
   providers: [TokenCounterService],
+  // The Gemini door's countTokens uses the same counter (one worker thread for the process).
+  exports: [TokenCounterService],
 })
 export class MessagesModule {}

@@ -13,8 +13,8 @@
 // Text under both limits is counted exactly as the tokenizer counts it.
 
 export const MAX_RUN = 32;
-export const EXACT_BYTES = 16 * 1024;
-const WINDOWS = 32;
+export const EXACT_BYTES = 64 * 1024;
+const WINDOWS = 64;
 const WINDOW_BYTES = EXACT_BYTES / WINDOWS;
 
 /** A run of letters, of punctuation (marks included) or of whitespace long enough to be one slow piece. */

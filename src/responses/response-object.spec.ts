@@ -1,3 +1,4 @@
+import { clientToolsOf } from './client-tools';
 import { chatJsonToResponse, customInput, newResponseRequest } from './response-object';
 
 const chat = (message: Record<string, unknown>, finish = 'stop', usage: unknown = { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 }) => ({
@@ -9,7 +10,8 @@ const chat = (message: Record<string, unknown>, finish = 'stop', usage: unknown 
   usage,
 });
 
-const request = (body: Record<string, unknown> = {}, custom: string[] = []) => newResponseRequest({ model: 'ollama/m', input: 'hi', ...body }, 'ollama/m', new Set(custom));
+const request = (body: Record<string, unknown> = {}, custom: string[] = []) =>
+  newResponseRequest({ model: 'ollama/m', input: 'hi', ...body }, 'ollama/m', clientToolsOf({ tools: custom.map((name) => ({ type: 'custom', name })) }));
 
 describe('chatJsonToResponse', () => {
   it('answers text as a completed response with the model as the client named it', () => {

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../common/proxy-context';
 import { isObject, textOf } from '../common/json';
+import { clientCallItem, type ClientTools } from './client-tools';
+
+export { customInput } from './client-tools';
 
 // Pure builders of the Responses API's answer objects from a Chat Completions answer: the response
 // envelope with the request's echoed fields, its output items, and usage. Shared by the JSON
@@ -13,16 +16,16 @@ export interface ResponseRequest {
   /** The model as the client named it. */
   model: string;
   body: JsonObject;
-  /** Tools declared as custom: their calls come back as custom_tool_call with the raw input. */
-  customTools: ReadonlySet<string>;
+  /** The client's tools by their chat name: a call comes back as the kind of tool the client declared. */
+  tools: ClientTools;
 }
 
 export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(24).toString('hex')}`;
 }
 
-export function newResponseRequest(body: JsonObject, model: string, customTools: ReadonlySet<string>): ResponseRequest {
-  return { id: newId('resp'), createdAt: Math.floor(Date.now() / 1000), model, body, customTools };
+export function newResponseRequest(body: JsonObject, model: string, tools: ClientTools): ResponseRequest {
+  return { id: newId('resp'), createdAt: Math.floor(Date.now() / 1000), model, body, tools };
 }
 
 /** The response object with the request's parameters echoed as OpenAI returns them. */
@@ -102,24 +105,16 @@ export function messageItem(id: string, status: string, content: JsonObject[]): 
   return { type: 'message', id, status, role: 'assistant', content };
 }
 
-/** A chat tool call -> function_call, or custom_tool_call with its raw input when the tool is custom. */
+/** A chat tool call -> the call item of the tool the client declared (function_call, custom_tool_call, tool_search_call). */
 export function toolCallItem(req: ResponseRequest, id: string, callId: string, name: string, args: string, status: string): JsonObject {
-  if (req.customTools.has(name)) return { type: 'custom_tool_call', id, call_id: callId, name, input: customInput(args), status };
-  return { type: 'function_call', id, call_id: callId, name, arguments: args, status };
+  const item = clientCallItem(req.tools, name, callId, args);
+  return { type: item.type, id, ...item, status };
 }
 
-/**
- * Custom tools travel to chat backends as functions taking {"input": "<raw text>"}: the raw text is
- * unwrapped. Arguments that are not that shape are returned as the model wrote them.
- */
-export function customInput(args: string): string {
-  try {
-    const parsed = JSON.parse(args) as unknown;
-    if (isObject(parsed) && typeof parsed.input === 'string') return parsed.input;
-  } catch {
-    // not JSON: the model wrote the raw input itself
-  }
-  return args;
+/** The id prefix of a call item of chat function `name`. */
+export function toolCallIdPrefix(req: ResponseRequest, name: string): string {
+  const kind = req.tools.get(name)?.kind;
+  return kind === 'custom' ? 'ctc' : kind === 'tool_search' ? 'tsc' : 'fc';
 }
 
 /** The reasoning text of a chat message or delta (vLLM/DeepSeek: reasoning_content, Ollama/Groq: reasoning). */
@@ -147,7 +142,7 @@ export function chatJsonToResponse(chat: JsonObject, req: ResponseRequest): Json
       const fn = call.function;
       const args = typeof fn.arguments === 'string' ? fn.arguments : JSON.stringify(fn.arguments ?? {});
       const callId = typeof call.id === 'string' && call.id ? call.id : newId('call');
-      output.push(toolCallItem(req, newId(req.customTools.has(String(fn.name)) ? 'ctc' : 'fc'), callId, String(fn.name ?? ''), args, 'completed'));
+      output.push(toolCallItem(req, newId(toolCallIdPrefix(req, String(fn.name ?? ''))), callId, String(fn.name ?? ''), args, 'completed'));
     }
   }
   return finish(responseEnvelope(req, 'completed', output, responseUsage(chat.usage)), choice.finish_reason);

@@ -1,3 +1,4 @@
+import { clientToolsOf } from './client-tools';
 import { newResponseRequest } from './response-object';
 import { ResponseStreamTranslator } from './response-stream';
 
@@ -12,9 +13,8 @@ const usage = { ...base, choices: [], usage: { prompt_tokens: 11, completion_tok
 /** Runs chunks through a translator; `end` says how the backend's stream finished. */
 function translate(chunks: object[], end: 'end' | 'fail' = 'end', tools: object[] = []) {
   const body = { model: 'ollama/m', input: 'hi', tools };
-  const custom = new Set(tools.filter((t: any) => t.type === 'custom').map((t: any) => t.name as string));
   const finished: Event[] = [];
-  const t = new ResponseStreamTranslator(newResponseRequest(body, 'ollama/m', custom), (r) => void finished.push(r));
+  const t = new ResponseStreamTranslator(newResponseRequest(body, 'ollama/m', clientToolsOf(body)), (r) => void finished.push(r));
   let sse = chunks.map((c) => t.push(c as Record<string, unknown>)).join('');
   sse += end === 'end' ? (t.end() as string) : t.fail('Backend "x" stream failed (reset)', 'upstream_stream_error');
   sse += (t.end() as string) + t.fail('again', 'x'); // after the terminal event nothing more is sent

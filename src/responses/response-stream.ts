@@ -10,6 +10,7 @@ import {
   responseEnvelope,
   responseUsage,
   textPart,
+  toolCallIdPrefix,
   toolCallItem,
   type ResponseRequest,
 } from './response-object';
@@ -33,6 +34,8 @@ interface ToolCall extends OpenItem {
   /** Announced with output_item.added; until then (name or id still unknown) arguments are held. */
   announced: boolean;
   custom: boolean;
+  /** A tool_search_call: no argument events, its arguments arrive whole with the item. */
+  silent?: boolean;
   decoder?: CustomInputDecoder;
 }
 
@@ -169,8 +172,10 @@ export class ResponseStreamTranslator {
   private announce(tool: ToolCall, heldArgs: string): string {
     tool.announced = true;
     tool.callId ??= newId('call');
-    tool.custom = this.req.customTools.has(tool.name);
-    tool.id = newId(tool.custom ? 'ctc' : 'fc');
+    const kind = this.req.tools.get(tool.name)?.kind;
+    tool.custom = kind === 'custom';
+    tool.silent = kind === 'tool_search';
+    tool.id = newId(toolCallIdPrefix(this.req, tool.name));
     tool.index = this.output.length;
     if (tool.custom) tool.decoder = new CustomInputDecoder();
     this.output.push({});
@@ -180,7 +185,7 @@ export class ResponseStreamTranslator {
   }
 
   private argumentsDelta(tool: ToolCall, args: string): string {
-    if (args === '') return '';
+    if (args === '' || tool.silent) return '';
     if (!tool.custom) return this.event('response.function_call_arguments.delta', { ...this.at(tool), delta: args });
     const delta = tool.decoder!.push(args);
     return delta ? this.event('response.custom_tool_call_input.delta', { ...this.at(tool), delta }) : '';
@@ -223,8 +228,10 @@ export class ResponseStreamTranslator {
       const rest = input.startsWith(streamed) ? input.slice(streamed.length) : '';
       out = rest ? this.event('response.custom_tool_call_input.delta', { ...this.at(tool), delta: rest }) : '';
       out += this.event('response.custom_tool_call_input.done', { ...this.at(tool), input });
+    } else if (tool.silent) {
+      out = '';
     } else {
-      out = this.event('response.function_call_arguments.done', { ...this.at(tool), name: tool.name, arguments: tool.text });
+      out = this.event('response.function_call_arguments.done', { ...this.at(tool), name: done.name, arguments: tool.text });
     }
     return out + this.itemDone(tool);
   }

@@ -5,7 +5,8 @@ import type { JsonObject, ProxyContext } from '../common/proxy-context';
 import { ConversationStateService, type ResolvedConversation } from './conversation-state.service';
 import { chatJsonToResponse, newResponseRequest } from './response-object';
 import { ResponseStreamTranslator } from './response-stream';
-import { assertBridgeable, customToolNames, responsesBodyToChat } from './responses-request';
+import { clientToolsOf } from './client-tools';
+import { assertBridgeable, responsesBodyToChat } from './responses-request';
 
 /**
  * Builds the ctx.bridge of a Responses request that goes (or may fall back) to a chat-only backend:
@@ -32,12 +33,13 @@ export class ResponsesBridgeService {
       if (onlyBridged) throw error;
       unresolved = error as OpenAIError;
     }
-    const request = newResponseRequest(body, ctx.requestedModel, customToolNames(body));
+    // Tools a tool_search_output loaded earlier in the conversation are the client's too.
+    const request = newResponseRequest(body, ctx.requestedModel, clientToolsOf(conversation ? { ...body, input: conversation.input } : body));
     const remember = (response: JsonObject) => this.state.remember(body, key, conversation!.input, response);
     return {
-      toChatBody: (targetBody) => {
+      toChatBody: (targetBody, backend) => {
         if (unresolved) throw unresolved;
-        return responsesBodyToChat({ ...targetBody, input: conversation!.input });
+        return responsesBodyToChat({ ...targetBody, input: conversation!.input }, backend.reasoningEffort);
       },
       fromChatJson: async (chat) => {
         const response = chatJsonToResponse(chat, request);

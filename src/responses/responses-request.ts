@@ -2,11 +2,16 @@ import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
 import { toChatCompletions } from '../transform/chat-compat';
 import { isObject } from '../common/json';
+import { chatToolsOf, plainInputItems } from './client-tools';
 
 // The Responses body a chat-only backend is asked to answer: first a check that everything the
-// client asked for can be honoured (what cannot is a 400 naming the field, never a silent drop that
-// changes the answer), then the shared Responses -> Chat converter of chat-compat.ts plus the few
-// things only the bridge needs (usage in streams, text-only content as strings).
+// client asked for can be honoured (what cannot is a 400 naming the field), then the chat body, built from the fields Chat Completions knows (messages by
+// the shared converter of chat-compat.ts, tools flattened by client-tools.ts). Whatever else a client
+// sends (Codex: client_metadata, prompt_cache_key, include, store, text.verbosity) has no chat meaning
+// and never reaches the backend.
+
+/** Server-side search tools left out for a chat backend unless tool_choice insists on one. */
+export const WEB_SEARCH_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']);
 
 /** Input item kinds a chat backend can be given; item_reference is resolved from the store first. */
 const CONVERTIBLE_ITEMS = new Set([
@@ -17,10 +22,9 @@ const CONVERTIBLE_ITEMS = new Set([
   'custom_tool_call_output',
   'reasoning',
   'item_reference',
+  'tool_search_call',
+  'tool_search_output',
 ]);
-
-/** Responses parameters that only annotate the response or tune OpenAI's own service: not sent on. */
-const NOT_FORWARDED = ['metadata', 'prompt_cache_key', 'safety_identifier', 'service_tier', 'stream_options', 'truncation'];
 
 /** Throws a 400 invalid_request_error for the first thing in `body` the bridge cannot honour. */
 export function assertBridgeable(body: JsonObject, model: string): void {
@@ -37,8 +41,14 @@ export function assertBridgeable(body: JsonObject, model: string): void {
     body.tools.forEach((tool, i) => {
       const type = isObject(tool) ? tool.type : undefined;
       if (type === 'function' || type === 'custom') return;
-      const hint = type === 'web_search' ? ' (Codex CLI adds it unless web_search = "disabled" is set in config.toml)' : '';
-      throw refuse(`tools[${i}].type`, `The built-in tool "${String(type)}"${hint}`);
+      if (type === 'namespace') return assertNamespace(tool as JsonObject, i, refuse);
+      // A tool search the client runs itself is a function like any other; OpenAI's own (server) is not.
+      if (type === 'tool_search' && (tool as JsonObject).execution === 'client') return;
+      if (type === 'tool_search') throw refuse(`tools[${i}].execution`, 'The built-in tool "tool_search" run by the server (execution other than "client")');
+      // Web search is an offer the model may take or not (Codex CLI adds it by default, as Claude Code
+      // adds WebSearch on the Messages door): a chat backend is not offered it, the rest of the turn works.
+      if (WEB_SEARCH_TOOLS.has(type as string)) return;
+      throw refuse(`tools[${i}].type`, `The built-in tool "${String(type)}"`);
     });
   }
   if (isObject(body.tool_choice) && body.tool_choice.type !== 'function' && body.tool_choice.type !== 'custom') {
@@ -53,32 +63,49 @@ export function assertBridgeable(body: JsonObject, model: string): void {
       if (!isObject(item)) throw badRequest(`input[${i}] must be an object.`, 'invalid_input', `input[${i}]`);
       const type = item.type ?? (typeof item.role === 'string' ? 'message' : undefined);
       if (!CONVERTIBLE_ITEMS.has(type as string)) throw refuse(`input[${i}].type`, `The input item type "${String(type)}"`);
+      if ((type === 'tool_search_call' || type === 'tool_search_output') && item.execution !== undefined && item.execution !== 'client') {
+        throw refuse(`input[${i}].execution`, `A server-run "${type}" item`);
+      }
     });
   }
 }
 
-/** Names of the tools the client declared as custom: their calls are answered as custom_tool_call. */
-export function customToolNames(body: JsonObject): Set<string> {
-  const names = new Set<string>();
-  if (!Array.isArray(body.tools)) return names;
-  for (const tool of body.tools) if (isObject(tool) && tool.type === 'custom' && typeof tool.name === 'string') names.add(tool.name);
-  return names;
+/** A namespace groups function tools; anything else inside one is refused by its place. */
+function assertNamespace(tool: JsonObject, i: number, refuse: (param: string, what: string) => Error): void {
+  if (typeof tool.name !== 'string' || tool.name === '') throw badRequest(`tools[${i}].name: a namespace tool needs a name.`, 'invalid_request', `tools[${i}].name`);
+  if (!Array.isArray(tool.tools)) throw badRequest(`tools[${i}].tools: a namespace tool needs an array of tools.`, 'invalid_request', `tools[${i}].tools`);
+  tool.tools.forEach((inner, j) => {
+    const type = isObject(inner) ? inner.type : undefined;
+    if (type !== 'function') throw refuse(`tools[${i}].tools[${j}].type`, `The tool type "${String(type)}" inside namespace "${tool.name as string}"`);
+    if (typeof (inner as JsonObject).name !== 'string') throw badRequest(`tools[${i}].tools[${j}].name: a string is required.`, 'invalid_request', `tools[${i}].tools[${j}].name`);
+  });
 }
 
-/** A bridgeable Responses body (item references already resolved) -> the Chat Completions body. */
-export function responsesBodyToChat(body: JsonObject): JsonObject {
-  // `messages` unset, so the body always counts as Responses-shaped.
-  const out = toChatCompletions({ ...body, messages: undefined });
-  for (const key of NOT_FORWARDED) delete out[key];
-  if (!Array.isArray(out.tools) || out.tools.length === 0) {
-    // Chat backends reject tool settings without tools.
-    delete out.tools;
-    delete out.tool_choice;
-    delete out.parallel_tool_calls;
+/**
+ * A bridgeable Responses body (item references already resolved) -> the Chat Completions body: only
+ * what chat knows. `reasoningEffort`: the backend takes `reasoning_effort` (its config says so).
+ */
+export function responsesBodyToChat(body: JsonObject, reasoningEffort: boolean): JsonObject {
+  const input = Array.isArray(body.input) ? plainInputItems(body.input) : body.input;
+  const converted = toChatCompletions({ input, instructions: body.instructions, text: body.text, tool_choice: body.tool_choice });
+  const out: JsonObject = { model: body.model, messages: (converted.messages as JsonObject[]).map(flattenTextContent) };
+  const tools = chatToolsOf(body);
+  // Chat backends reject tool settings without tools.
+  if (tools.length > 0) {
+    out.tools = tools;
+    if (converted.tool_choice !== undefined) out.tool_choice = converted.tool_choice;
+    if (typeof body.parallel_tool_calls === 'boolean') out.parallel_tool_calls = body.parallel_tool_calls;
   }
-  if (out.stream === true) out.stream_options = { include_usage: true };
-  else delete out.stream;
-  out.messages = (out.messages as JsonObject[]).map(flattenTextContent);
+  if (converted.response_format !== undefined) out.response_format = converted.response_format;
+  if (typeof body.max_output_tokens === 'number') out.max_tokens = body.max_output_tokens;
+  if (typeof body.temperature === 'number') out.temperature = body.temperature;
+  if (typeof body.top_p === 'number') out.top_p = body.top_p;
+  if (reasoningEffort && isObject(body.reasoning) && typeof body.reasoning.effort === 'string') out.reasoning_effort = body.reasoning.effort;
+  if (typeof body.user === 'string' && body.user !== '') out.user = body.user;
+  if (body.stream === true) {
+    out.stream = true;
+    out.stream_options = { include_usage: true };
+  }
   return out;
 }
 

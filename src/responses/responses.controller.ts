@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, Param, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { BackendClientService } from '../backends/backend-client.service';
+import { OpenAIError } from '../common/openai-error';
 import type { JsonObject, ProxyContext, RouterRequest } from '../common/proxy-context';
 import { membersOf } from '../config/compiled-config';
 import { ProxyContextParam } from '../routing/proxy-context.param';
@@ -29,6 +30,17 @@ export class ResponsesController {
     const bridged = backends.filter((b) => !b.endpoints.has('responses') && b.endpoints.has('chat/completions'));
     if (bridged.length > 0) ctx.bridge = await this.bridges.create(ctx, keyOf(req), bridged.length === backends.length);
     return this.backendClient.forward(ctx, targets, req, res);
+  }
+
+  /**
+   * Codex tries a WebSocket upgrade on this path first (OpenAI-Beta: responses_websockets=…). The router
+   * serves Responses over HTTP only: 426, on which Codex falls back to HTTP POST at once.
+   */
+  @Get(['v1/responses', 'responses'])
+  webSocket(): never {
+    throw new OpenAIError(426, 'websocket_not_supported', 'The Responses API is served over HTTP only here: send POST /v1/responses (no WebSocket).', 'invalid_request_error', {
+      connection: 'close',
+    });
   }
 
   @Get(['v1/responses/:id', 'responses/:id'])

@@ -1,7 +1,9 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { ClientKeyService } from '../auth/client-key.service';
 import type { RouterRequest } from '../common/proxy-context';
+import { geminiModel } from '../backends/google-model';
 import { ModelCatalogService, ModelEntry } from '../backends/model-catalog.service';
+import { isGoogleModelsRequest } from '../common/gemini-path';
 import { RouterConfigService } from '../config/router-config.service';
 import { KeyLimited } from './proxy-endpoint.metadata';
 
@@ -15,10 +17,13 @@ export class ModelsController {
 
   @Get(['v1/models', 'models'])
   @KeyLimited()
-  async list(@Req() req: RouterRequest): Promise<{ object: 'list'; data: ModelEntry[] }> {
+  async list(@Req() req: RouterRequest): Promise<{ object: 'list'; data: ModelEntry[] } | { models: Record<string, unknown>[] }> {
     const key = this.keys.byName(req.apiKeyName);
     const models = await this.catalog.list(this.configService.current);
     // Only what this key may ask for (its allowed_models apply to these client-facing names).
-    return { object: 'list', data: key ? models.filter((m) => key.allowsModel(m.id)) : [] };
+    const allowed = key ? models.filter((m) => key.allowsModel(m.id)) : [];
+    // The Gen AI SDK lists models here too (API version v1), with x-goog-api-key: Google's shape for it.
+    if (isGoogleModelsRequest(req)) return { models: allowed.map(geminiModel) };
+    return { object: 'list', data: allowed };
   }
 }

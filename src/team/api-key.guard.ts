@@ -35,7 +35,13 @@ export class ApiKeyGuard implements CanActivate {
     }
     const presented = presentedKey(req);
     if (presented === undefined) {
-      const how = dialectOf(req) === 'anthropic' ? '"x-api-key: <your LLM-router key>" or ' : '';
+      const dialect = dialectOf(req);
+      const how =
+        dialect === 'anthropic'
+          ? '"x-api-key: <your LLM-router key>" or '
+          : dialect === 'google'
+            ? '"x-goog-api-key: <your LLM-router key>", "?key=<your LLM-router key>" or '
+            : '';
       throw new OpenAIError(401, 'missing_api_key', `Missing API key: send ${how}"Authorization: Bearer <your LLM-router key>".`);
     }
     return this.reject(req, presented);

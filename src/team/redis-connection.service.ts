@@ -20,6 +20,7 @@ export class RedisConnectionService implements OnModuleInit, OnModuleDestroy {
   private url?: string;
   private state: RedisState = 'connecting';
   private readonly clientListeners: Array<() => void> = [];
+  private readonly upListeners: Array<() => void> = [];
 
   constructor(private readonly configService: RouterConfigService) {
     configService.onChange((config) => {
@@ -66,6 +67,11 @@ export class RedisConnectionService implements OnModuleInit, OnModuleDestroy {
     this.clientListeners.push(listener);
   }
 
+  /** Called each time Redis becomes reachable (first connection included), e.g. to flush what was kept locally. */
+  onUp(listener: () => void): void {
+    this.upListeners.push(listener);
+  }
+
   private open(url: string | undefined): void {
     this.url = url;
     if (!url) return;
@@ -85,6 +91,7 @@ export class RedisConnectionService implements OnModuleInit, OnModuleDestroy {
       if (this.state === 'down') this.logger.log(`Redis at ${where} is back: limits and usage are shared again`);
       else this.logger.log(`Redis at ${where} connected: limits and usage are shared between replicas`);
       this.state = 'up';
+      for (const listener of this.upListeners) listener();
     });
     const lost = (reason: string) => {
       if (this.redis !== redis || this.state === 'down') return;

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { OpenAIError } from '../common/openai-error';
 import type { RouterRequest } from '../common/proxy-context';
 import { KEY_LIMITED, PROXY_ENDPOINT } from '../routing/proxy-endpoint.metadata';
+import { pathModel } from '../routing/path-model';
 import { MAX_MODEL_LENGTH } from '../routing/request-validation';
 import { RateLimitService } from './rate-limit.service';
 
@@ -26,7 +27,7 @@ export class TeamAccessGuard implements CanActivate {
     // Set by ApiKeyGuard, which runs first.
     const key = req.clientKey;
     if (!key) throw new OpenAIError(401, 'invalid_api_key', 'This API key is no longer configured.');
-    const model = (req.body as { model?: unknown } | undefined)?.model;
+    const model = pathModel(req) ?? (req.body as { model?: unknown } | undefined)?.model;
     // Too long a name is refused by the validation that follows, without echoing it here.
     if (typeof model === 'string' && model.length <= MAX_MODEL_LENGTH && !key.allowsModel(model)) {
       throw new OpenAIError(

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
 import { IpcClient } from '../cluster/ipc-channel';
 import type { RouterRequest } from '../common/proxy-context';
@@ -18,6 +18,7 @@ import {
   UsageWindowName,
   windowStart,
 } from './usage-counters';
+import { UsageOutbox } from './usage-outbox';
 
 export interface UsageWindowReport {
   window: UsageWindowName;
@@ -58,9 +59,14 @@ const RETENTION_MS: Record<UsageWindowName, number> = { minute: 2 * USAGE_WINDOW
  * and no Redis, the counters are the primary's (every worker adds to and reads the same ones).
  */
 @Injectable()
-export class UsageService implements OnModuleInit {
+export class UsageService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Usage');
   private readonly memory = new UsageCounters();
+  /** What this replica counted and Redis does not have yet (sent per request; kept through an outage). */
+  private readonly outbox = new UsageOutbox(
+    () => this.flushRedis(),
+    () => this.logger.warn('too much usage is waiting for Redis: new usage is counted in this replica only until Redis is back'),
+  );
   /** The primary's counters (workers without Redis). */
   private readonly ipc = IpcClient.get();
 
@@ -68,10 +74,19 @@ export class UsageService implements OnModuleInit {
     private readonly events: RequestEventsService,
     private readonly limits: RateLimitService,
     private readonly redis: RedisConnectionService,
-  ) {}
+  ) {
+    redis.onUp(() => {
+      if (this.outbox.size > 0) this.logger.log(`sending the usage counted while Redis was away (${this.outbox.size} counters)`);
+      this.flushRedis();
+    });
+  }
 
   onModuleInit(): void {
     this.events.onRequestEnd((req, res) => this.onRequestEnd(req, res));
+  }
+
+  onModuleDestroy(): void {
+    this.outbox.stop();
   }
 
   /** Usage in the current windows; only `onlyKey`'s rows when given. */
@@ -113,7 +128,7 @@ export class UsageService implements OnModuleInit {
       this.ipc.send('usage.add', name, ctx.requestedModel, tokens, now, served);
     } else {
       const model = this.memory.add(name, ctx.requestedModel, tokens, now, served);
-      if (this.redis.client) void this.writeRedis(name, model, tokens);
+      if (this.redis.client) this.writeRedis(name, model, tokens);
     }
     // Only keys with a token budget are charged (no promise per request for the others).
     const key = req.clientKey;
@@ -132,22 +147,22 @@ export class UsageService implements OnModuleInit {
     return this.memory.day(start);
   }
 
-  private async writeRedis(key: string, model: string, tokens: TokenCounts): Promise<void> {
-    const client = this.redis.client;
-    if (!client || !this.redis.isUp) return;
+  /** Queues the request's increments for Redis (every window and counter), then sends them if Redis is up. */
+  private writeRedis(key: string, model: string, tokens: TokenCounts): void {
     const field = JSON.stringify([key, model]);
     const amounts: Record<Counter, number> = { requests: 1, prompt_tokens: tokens.prompt, completion_tokens: tokens.completion, tokens: tokens.total };
     const now = Date.now();
-    const multi = client.multi();
     for (const window of USAGE_WINDOW_NAMES) {
-      const base = redisKey(window, windowStart(window, now));
-      for (const counter of COUNTERS) {
-        const n = Math.round(amounts[counter]);
-        if (n > 0) multi.hincrby(`${base}:${counter}`, field, n).pexpire(`${base}:${counter}`, RETENTION_MS[window]);
-      }
+      const start = windowStart(window, now);
+      const base = redisKey(window, start);
+      for (const counter of COUNTERS) this.outbox.add(`${base}:${counter}`, field, Math.round(amounts[counter]), start + RETENTION_MS[window]);
     }
-    // A lost update while Redis goes away is acceptable: the in-memory counters still have it.
-    await multi.exec().catch(() => undefined);
+    this.flushRedis();
+  }
+
+  private flushRedis(): void {
+    const client = this.redis.client;
+    if (client && this.redis.isUp) void this.outbox.flush(client);
   }
 
   /** The rows of each [window, start] from Redis in one round trip; undefined without Redis or on error. */

@@ -162,7 +162,7 @@ export function fixTools(body: JsonObject): JsonObject {
   return changed ? { ...body, tools: changed } : body;
 }
 
-function toChatTool(tool: unknown): unknown {
+export function toChatTool(tool: unknown): unknown {
   if (!isObject(tool)) return tool;
   if (tool.type === 'function' && !isObject(tool.function) && typeof tool.name === 'string') {
     const { type: _type, ...fn } = tool;

@@ -29,6 +29,10 @@ window.Views = (() => {
   // ---- Backends ----
 
   function backends(container, report) {
+    // With Redis the traffic is every replica's; up/down, circuit and in flight are always this process's.
+    document.getElementById('backends-scope').textContent = report.shared
+      ? 'Up or down from this router process\'s readiness probes; traffic and latency per minute over the last hour, every replica (Redis).'
+      : 'Up or down from the readiness probes; traffic and latency per minute over the last hour, as this router process saw them.';
     const seen = new Set();
     for (const b of report.data) {
       seen.add(b.name);
@@ -202,6 +206,9 @@ window.Views = (() => {
   // ---- Recent requests ----
 
   function requests(container, report) {
+    document.getElementById('requests-scope').textContent = report.shared
+      ? 'Answered by every replica (Redis): the last 500 together.'
+      : 'Answered by this router process (each replica keeps its own last 500).';
     const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
     const rows = report.data.map((r) => {
       const failed = r.status >= 400 || r.error_code !== null;
