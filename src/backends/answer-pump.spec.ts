@@ -2,18 +2,8 @@ import { PassThrough, Writable } from 'node:stream';
 import type { Response } from 'express';
 import { pumpAnswer } from './answer-pump';
 import { SseRelayStage } from './sse-relay-stage';
+import { recordingClient } from './recording-client.test-support';
 
-/** A client connection that records each write it gets. */
-function recordingClient() {
-  const writes: string[] = [];
-  const res = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      writes.push(chunk.toString());
-      done();
-    },
-  });
-  return { res: res as unknown as Response, writes, stream: res };
-}
 
 describe('pumpAnswer, plain relay', () => {
   const sse = () => new SseRelayStage('test', 'openai', false);

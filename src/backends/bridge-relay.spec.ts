@@ -1,22 +1,11 @@
-import { PassThrough, Writable } from 'node:stream';
-import type { Response } from 'express';
+import { PassThrough } from 'node:stream';
 import type { StreamTranslator } from '../common/answer-bridge';
 import type { JsonObject } from '../common/proxy-context';
 import { pumpAnswer } from './answer-pump';
 import { completionAsChunk } from './bridge-relay';
 import { TranslatorStage } from './translator-stage';
+import { recordingClient } from './recording-client.test-support';
 
-/** A client connection that records each write it gets. */
-function recordingClient() {
-  const writes: string[] = [];
-  const res = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      writes.push(chunk.toString());
-      done();
-    },
-  });
-  return { res: res as unknown as Response, writes, stream: res };
-}
 
 // A translator that writes one line per chunk's delta content, so the tests see what reached the client.
 function recordingTranslator(): StreamTranslator & { ended: boolean; failure?: string } {

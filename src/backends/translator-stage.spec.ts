@@ -1,20 +1,9 @@
-import { PassThrough, Writable } from 'node:stream';
-import type { Response } from 'express';
+import { PassThrough } from 'node:stream';
 import type { StreamTranslator } from '../common/answer-bridge';
 import { pumpAnswer } from './answer-pump';
 import { TranslatorStage } from './translator-stage';
+import { recordingClient } from './recording-client.test-support';
 
-/** A client connection that records each write it gets. */
-function recordingClient() {
-  const writes: string[] = [];
-  const res = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      writes.push(chunk.toString());
-      done();
-    },
-  });
-  return { res: res as unknown as Response, writes, stream: res };
-}
 
 // Translators that fail in each of their steps: whatever throws, the pump resolves, the client's answer
 // ends with a terminal error event, and nothing escapes as an uncaught exception.
