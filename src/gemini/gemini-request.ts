@@ -81,18 +81,23 @@ function chatMessages(contents: unknown): JsonObject[] {
   return out;
 }
 
+/** A part of a turn, checked: undefined for a thought part (dropped); a `text` present is a string. */
+function turnPart(part: unknown, at: string): JsonObject | undefined {
+  if (!isObject(part)) throw badRequest(`${at}: must be an object.`, 'invalid_request');
+  if (part.thought === true) return undefined;
+  if (part.text !== undefined && typeof part.text !== 'string') throw badRequest(`${at}.text: must be a string.`, 'invalid_request');
+  return part;
+}
+
 function modelTurn(parts: unknown[], path: string, turn: number, out: JsonObject[]): PendingCall[] {
   const texts: string[] = [];
   const calls: JsonObject[] = [];
   const pending: PendingCall[] = [];
-  parts.forEach((part, j) => {
+  parts.forEach((raw, j) => {
     const at = `${path}.parts.${j}`;
-    if (!isObject(part)) throw badRequest(`${at}: must be an object.`, 'invalid_request');
-    if (part.thought === true) return;
-    if (part.text !== undefined) {
-      if (typeof part.text !== 'string') throw badRequest(`${at}.text: must be a string.`, 'invalid_request');
-      if (part.text !== '') texts.push(part.text);
-    }
+    const part = turnPart(raw, at);
+    if (!part) return;
+    if (typeof part.text === 'string' && part.text !== '') texts.push(part.text);
     if (part.functionCall !== undefined) {
       const call = part.functionCall;
       if (!isObject(call) || typeof call.name !== 'string' || call.name === '') {
@@ -116,12 +121,11 @@ function modelTurn(parts: unknown[], path: string, turn: number, out: JsonObject
 function userTurn(parts: unknown[], path: string, pending: PendingCall[], out: JsonObject[]): void {
   const content: JsonObject[] = [];
   const open = [...pending];
-  parts.forEach((part, j) => {
+  parts.forEach((raw, j) => {
     const at = `${path}.parts.${j}`;
-    if (!isObject(part)) throw badRequest(`${at}: must be an object.`, 'invalid_request');
-    if (part.thought === true) return;
-    if (part.text !== undefined) {
-      if (typeof part.text !== 'string') throw badRequest(`${at}.text: must be a string.`, 'invalid_request');
+    const part = turnPart(raw, at);
+    if (!part) return;
+    if (typeof part.text === 'string') {
       if (part.text !== '') content.push({ type: 'text', text: part.text });
     } else if (part.inlineData !== undefined) {
       content.push(inlineData(part.inlineData, `${at}.inlineData`));
