@@ -13,10 +13,13 @@ import { GeminiStreamTranslator } from './gemini-stream';
 /** SSE comment while the backend is slow to answer: the Gen AI SDK skips anything that is not `data:`. */
 const KEEP_ALIVE = ': keep-alive\n\n';
 
+/** A pool's members may differ: one without the Gemini API is enough to need the converted body. */
+function someNeedBridge(targets: readonly RouteTarget[]): boolean {
+  return targets.some((t) => membersOf(t.backend).some((b) => !b.endpoints.has('gemini')));
+}
+
 export function geminiBridge(ctx: ProxyContext, targets: readonly RouteTarget[]): AnswerBridge {
-  // A pool's members may differ: one without the Gemini API is enough to need the chat body.
-  const needsChat = targets.some((t) => membersOf(t.backend).some((b) => !b.endpoints.has('gemini')));
-  const chatBody = needsChat ? geminiToChat(ctx.body, ctx.stream) : undefined;
+  const chatBody = someNeedBridge(targets) ? geminiToChat(ctx.body, ctx.stream) : undefined;
   const answer: GeminiAnswerContext = { model: ctx.requestedModel };
   return {
     // The body arrives with the target's model; the rest is the same for every target, but for the
@@ -34,8 +37,7 @@ export function geminiBridge(ctx: ProxyContext, targets: readonly RouteTarget[])
 
 /** batchEmbedContents (and embedContent) for a backend without the Gemini API: its /embeddings. */
 export function geminiEmbedBridge(ctx: ProxyContext, targets: readonly RouteTarget[], batch: boolean): AnswerBridge {
-  const needsEmbeddings = targets.some((t) => membersOf(t.backend).some((b) => !b.endpoints.has('gemini')));
-  const embeddingsBody = needsEmbeddings ? geminiToEmbeddings(ctx.body, batch) : undefined;
+  const embeddingsBody = someNeedBridge(targets) ? geminiToEmbeddings(ctx.body, batch) : undefined;
   return {
     via: 'embeddings',
     toChatBody: (body) => ({ ...(embeddingsBody ?? geminiToEmbeddings(body, batch)), model: body.model }),
