@@ -20,25 +20,30 @@ const SWEEP_EVERY_MS = 60_000;
 @Injectable()
 export class ResponseStoreService implements OnModuleDestroy {
   private readonly logger = new Logger('ResponseStore');
-  private readonly memory: MemoryResponseStore;
   /** Where records go without Redis: the primary's store (workers), or this process's. */
   private readonly local: ResponseStore;
   private readonly redisStore: RedisResponseStore;
   private limits: StoreLimits;
-  private readonly sweeper: NodeJS.Timeout;
+  /** Only for this process's own store: the primary sweeps the one it serves. */
+  private readonly sweeper?: NodeJS.Timeout;
 
   constructor(configService: RouterConfigService, private readonly redis: RedisConnectionService) {
     this.limits = configService.current.responsesStore;
-    this.memory = new MemoryResponseStore(this.limits);
+    const ipc = IpcClient.get();
+    let memory: MemoryResponseStore | undefined;
+    if (ipc) {
+      this.local = new IpcResponseStore(ipc);
+    } else {
+      const own = (memory = new MemoryResponseStore(this.limits));
+      this.local = inProcess(own);
+      this.sweeper = setInterval(() => own.sweep(), SWEEP_EVERY_MS).unref();
+    }
     // The listener's argument is the config being applied (`current` is still the old one here).
     configService.onChange((config) => {
       this.limits = config.responsesStore;
-      this.memory.setLimits(this.limits);
+      memory?.setLimits(this.limits);
     });
-    const ipc = IpcClient.get();
-    this.local = ipc ? new IpcResponseStore(ipc) : wrap(this.memory, () => this.limits);
     this.redisStore = new RedisResponseStore(() => (redis.isUp ? redis.client : undefined));
-    this.sweeper = setInterval(() => this.memory.sweep(), SWEEP_EVERY_MS).unref();
   }
 
   onModuleDestroy(): void {
@@ -94,13 +99,10 @@ export class ResponseStoreService implements OnModuleDestroy {
   }
 }
 
-/** This process's memory store behind the common (async) interface, with the limits in force. */
-function wrap(memory: MemoryResponseStore, limits: () => StoreLimits): ResponseStore {
+/** This process's memory store behind the common (async) interface; its limits follow the config (onChange). */
+function inProcess(memory: MemoryResponseStore): ResponseStore {
   return {
-    save: async (owner, id, text, itemIds) => {
-      memory.setLimits(limits());
-      return memory.save(owner, id, text, itemIds);
-    },
+    save: async (owner, id, text, itemIds) => memory.save(owner, id, text, itemIds),
     get: async (owner, id) => memory.get(owner, id),
     itemHolder: async (owner, itemId) => memory.itemHolder(owner, itemId),
     delete: async (owner, id) => memory.remove(owner, id),
