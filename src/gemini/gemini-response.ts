@@ -13,7 +13,7 @@ export interface GeminiAnswerContext {
 }
 
 export const newResponseId = () => randomBytes(12).toString('base64url');
-export const newCallId = () => `call_${randomBytes(12).toString('hex')}`;
+const newCallId = () => `call_${randomBytes(12).toString('hex')}`;
 
 /** Chat finish_reason -> Gemini finishReason; a tool call ends with STOP, as Gemini's do. */
 export function finishReasonFor(reason: unknown): string {
@@ -53,7 +53,7 @@ export function functionCallPart(id: unknown, name: unknown, args: unknown): Jso
 }
 
 /** The parts of one chat message (or whole delta): reasoning as thought parts, text, then function calls. */
-export function partsOf(message: JsonObject): JsonObject[] {
+function partsOf(message: JsonObject): JsonObject[] {
   const parts: JsonObject[] = [];
   const reasoning = reasoningOf(message);
   if (reasoning) parts.push({ text: reasoning, thought: true });

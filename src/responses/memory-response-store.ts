@@ -9,7 +9,7 @@ import type { SaveOutcome, StoreLimits } from './response-store';
 /** Map entry, entry object, list links and key string of one record, roughly (measured on Node 20). */
 export const RECORD_OVERHEAD_BYTES = 320;
 /** One item id in the index: its string twice (index and record) plus a Set slot and a map entry. */
-export const INDEX_ENTRY_OVERHEAD_BYTES = 96;
+const INDEX_ENTRY_OVERHEAD_BYTES = 96;
 
 interface Entry {
   owner: string;
@@ -176,7 +176,7 @@ function keyOf(owner: string, id: string): string {
  * What a string really takes in V8: one byte a character when every character fits in Latin-1 (JSON of
  * ASCII text), two otherwise. Measured on the string the store keeps, not on its UTF-8 form.
  */
-export function stringBytes(text: string): number {
+function stringBytes(text: string): number {
   return NOT_LATIN1.test(text) ? text.length * 2 : text.length;
 }
 const NOT_LATIN1 = /[^\u0000-\u00ff]/;

@@ -25,7 +25,7 @@ const EXPIRED_PER_SAVE = 100;
 /** A record's string key, its sorted-set member and its costs entry, roughly, in Redis's memory. */
 export const REDIS_RECORD_OVERHEAD_BYTES = 256;
 /** One item id: a hash field in the index (with its holder list) and its place in the costs entry. */
-export const REDIS_ITEM_OVERHEAD_BYTES = 64;
+const REDIS_ITEM_OVERHEAD_BYTES = 64;
 
 // Drops the record `member` ("<owner>:<id>", both URI-encoded): its key, its cost and its index entries.
 // The costs entry is "<cost> <item id> <item id>…" (item ids are URI-encoded: no spaces).

@@ -11,7 +11,7 @@ import { chatToolsOf, plainInputItems } from './client-tools';
 // and never reaches the backend.
 
 /** Server-side search tools left out for a chat backend unless tool_choice insists on one. */
-export const WEB_SEARCH_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']);
+const WEB_SEARCH_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']);
 
 /** Input item kinds a chat backend can be given; item_reference is resolved from the store first. */
 const CONVERTIBLE_ITEMS = new Set([
