@@ -8,7 +8,6 @@ import { badRequest, OpenAIError } from '../common/openai-error';
 import type { ProxyContext, RouterRequest } from '../common/proxy-context';
 import { RouterConfigService } from '../config/router-config.service';
 import { chatInput } from '../messages/count-tokens';
-import { withinDepth } from '../messages/messages-request';
 import { TokenCounterService } from '../messages/token-counter.service';
 import { ProxyContextParam } from '../routing/proxy-context.param';
 import { KeyLimited } from '../routing/proxy-endpoint.metadata';
@@ -59,7 +58,8 @@ export class GeminiController {
     if (!isObject(body)) throw badRequest('The request body must be a JSON object.', 'invalid_body');
     // The SDK may wrap the request: {"generateContentRequest": {model, contents, …}}.
     const request = isObject(body.generateContentRequest) ? body.generateContentRequest : body;
-    const input = withinDepth(() => chatInput(geminiToChat({ ...request, model: pathModel(req) }, false)));
+    // geminiToChat checks the depth itself; what chatInput walks is what it built (schemas at most 64 deep).
+    const input = chatInput(geminiToChat({ ...request, model: pathModel(req) }, false));
     return { totalTokens: input.tokens + (await this.tokenCounter.count(input.texts)) };
   }
 
