@@ -126,10 +126,12 @@ export class RedisResponseStore implements ResponseStore {
   }
 
   async itemHolder(owner: string, itemId: string): Promise<string | undefined> {
-    const held = await this.redis().hget(INDEX_PREFIX + encodeURIComponent(owner), encodeURIComponent(itemId));
+    const encodedOwner = encodeURIComponent(owner);
+    const held = await this.redis().hget(INDEX_PREFIX + encodedOwner, encodeURIComponent(itemId));
     if (!held) return undefined;
+    // The holders are stored URI-encoded, as memberOf writes them.
     const ids = held.split(' ').reverse();
-    const texts = await this.redis().mget(ids.map((rid) => `${RECORD_PREFIX}${encodeURIComponent(owner)}:${rid}`));
+    const texts = await this.redis().mget(ids.map((rid) => `${RECORD_PREFIX}${encodedOwner}:${rid}`));
     return texts.find((t): t is string => typeof t === 'string');
   }
 
