@@ -6,8 +6,6 @@ import type { ResponseStore, SaveOutcome, StoreLimits } from './response-store';
 // stored through one worker is found through any other. Workers send the limits of their config with
 // each save: the primary has no config of its own to reload.
 
-const SWEEP_EVERY_MS = 60_000;
-
 export class IpcResponseStore implements ResponseStore {
   constructor(private readonly channel: IpcClient) {}
 
@@ -31,7 +29,7 @@ export class IpcResponseStore implements ResponseStore {
 /** The primary's side: the one store, answering every worker. */
 export function serveResponseStore(server: IpcServer, initial: StoreLimits): MemoryResponseStore {
   const store = new MemoryResponseStore(initial);
-  setInterval(() => store.sweep(), SWEEP_EVERY_MS).unref();
+  store.sweepPeriodically();
   server.handle('responses.save', (owner: string, id: string, text: string, itemIds: string[], limits: StoreLimits) => {
     store.setLimits(limits);
     return store.save(owner, id, text, itemIds);

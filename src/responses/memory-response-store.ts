@@ -11,6 +11,9 @@ export const RECORD_OVERHEAD_BYTES = 320;
 /** One item id in the index: its string twice (index and record) plus a Set slot and a map entry. */
 const INDEX_ENTRY_OVERHEAD_BYTES = 96;
 
+/** How often expired records are swept out (a record nobody reads again would stay until evicted). */
+const SWEEP_EVERY_MS = 60_000;
+
 interface Entry {
   owner: string;
   id: string;
@@ -113,6 +116,11 @@ export class MemoryResponseStore {
       entry = next;
     }
     return dropped;
+  }
+
+  /** Sweeps now and then from here on; the timer never keeps the process alive. */
+  sweepPeriodically(): NodeJS.Timeout {
+    return setInterval(() => this.sweep(), SWEEP_EVERY_MS).unref();
   }
 
   /** The live entry under `key`, made the most recently used; an expired one is dropped. */

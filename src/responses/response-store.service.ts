@@ -8,8 +8,6 @@ import { MemoryResponseStore } from './memory-response-store';
 import { RedisResponseStore } from './redis-response-store';
 import { findItem, itemIdsOf, parseRecord, recordText, type ResponseStore, type StoreLimits, type StoredResponse } from './response-store';
 
-const SWEEP_EVERY_MS = 60_000;
-
 /**
  * Keeps bridged responses that were created with `store` (the Responses API default) so the next turn
  * can continue them (previous_response_id, item_reference) and GET/DELETE can find them. In Redis when
@@ -34,9 +32,9 @@ export class ResponseStoreService implements OnModuleDestroy {
     if (ipc) {
       this.local = new IpcResponseStore(ipc);
     } else {
-      const own = (memory = new MemoryResponseStore(this.limits));
-      this.local = inProcess(own);
-      this.sweeper = setInterval(() => own.sweep(), SWEEP_EVERY_MS).unref();
+      memory = new MemoryResponseStore(this.limits);
+      this.local = inProcess(memory);
+      this.sweeper = memory.sweepPeriodically();
     }
     // The listener's argument is the config being applied (`current` is still the old one here).
     configService.onChange((config) => {
