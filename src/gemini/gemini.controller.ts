@@ -5,7 +5,8 @@ import { geminiModel, modelIdOf } from '../backends/google-model';
 import { ModelCatalogService } from '../backends/model-catalog.service';
 import { isGoogleModelsRequest } from '../common/gemini-path';
 import { badRequest, OpenAIError } from '../common/openai-error';
-import type { ProxyContext, RouterRequest } from '../common/proxy-context';
+import type { AnswerBridge } from '../common/answer-bridge';
+import type { ProxyContext, RouteTarget, RouterRequest } from '../common/proxy-context';
 import { RouterConfigService } from '../config/router-config.service';
 import { chatInput } from '../messages/count-tokens';
 import { TokenCounterService } from '../messages/token-counter.service';
@@ -18,6 +19,8 @@ import { geminiBridge, geminiEmbedBridge } from './gemini-bridge';
 import { nativeGeminiPath } from './gemini-native-path';
 import { geminiToChat } from './gemini-request';
 import { geminiPaths, GeminiRoute, type GeminiMethod } from './gemini-route.decorator';
+
+type BridgeFactory = (ctx: ProxyContext, targets: readonly RouteTarget[]) => AnswerBridge;
 
 /** Google's Gemini API (Gemini CLI, the Gen AI SDK): native for "gemini" backends, bridged for the others. */
 @Controller()
@@ -32,22 +35,24 @@ export class GeminiController {
 
   @GeminiRoute('generateContent')
   generateContent(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
-    return this.generate(ctx, req, res, 'generateContent');
+    ctx.stream = false; // the method says it, not a `stream` field of the body
+    return this.forward(ctx, req, res, 'generateContent', geminiBridge);
   }
 
   @GeminiRoute('streamGenerateContent')
   streamGenerateContent(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
-    return this.generate(ctx, req, res, 'streamGenerateContent');
+    ctx.stream = true;
+    return this.forward(ctx, req, res, 'streamGenerateContent', geminiBridge);
   }
 
   @GeminiRoute('batchEmbedContents')
   batchEmbedContents(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
-    return this.embed(ctx, req, res, 'batchEmbedContents');
+    return this.forward(ctx, req, res, 'batchEmbedContents', (c, targets) => geminiEmbedBridge(c, targets, true));
   }
 
   @GeminiRoute('embedContent')
   embedContent(@ProxyContextParam() ctx: ProxyContext, @Req() req: RouterRequest, @Res() res: Response): Promise<void> {
-    return this.embed(ctx, req, res, 'embedContent');
+    return this.forward(ctx, req, res, 'embedContent', (c, targets) => geminiEmbedBridge(c, targets, false));
   }
 
   /** Answered here, without a backend: the same bounded estimate as the Messages count_tokens, within the key's allow-list and limits. */
@@ -82,18 +87,11 @@ export class GeminiController {
     return google ? geminiModel(found) : found;
   }
 
-  private generate(ctx: ProxyContext, req: RouterRequest, res: Response, method: GeminiMethod): Promise<void> {
-    ctx.stream = method === 'streamGenerateContent';
+  /** Native for "gemini" backends (the same method and query), through `bridge` for the others. */
+  private forward(ctx: ProxyContext, req: RouterRequest, res: Response, method: GeminiMethod, bridge: BridgeFactory): Promise<void> {
     const targets = this.routing.route(ctx);
     ctx.nativePath = nativeGeminiPath(method, req.originalUrl);
-    ctx.bridge = geminiBridge(ctx, targets);
-    return this.backendClient.forward(ctx, targets, req, res);
-  }
-
-  private embed(ctx: ProxyContext, req: RouterRequest, res: Response, method: GeminiMethod): Promise<void> {
-    const targets = this.routing.route(ctx);
-    ctx.nativePath = nativeGeminiPath(method, req.originalUrl);
-    ctx.bridge = geminiEmbedBridge(ctx, targets, method === 'batchEmbedContents');
+    ctx.bridge = bridge(ctx, targets);
     return this.backendClient.forward(ctx, targets, req, res);
   }
 }
