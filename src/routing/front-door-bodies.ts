@@ -1,3 +1,4 @@
+import { isObject } from '../common/json';
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
 
@@ -55,7 +56,7 @@ function isKind(value: unknown, kind: Kind): boolean {
   switch (kind) {
     case 'integer': return Number.isInteger(value);
     case 'number': return typeof value === 'number' && Number.isFinite(value);
-    case 'object': return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'object': return isObject(value);
     case 'array': return Array.isArray(value);
     default: return typeof value === kind;
   }
