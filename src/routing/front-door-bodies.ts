@@ -42,7 +42,7 @@ export function deeperThan(value: unknown, max: number): boolean {
 }
 
 /** Throws a 400 naming the first top-level field nested too deeply. */
-export function assertShallow(body: JsonObject): void {
+function assertShallow(body: JsonObject): void {
   for (const key in body) {
     if (deeperThan(body[key], MAX_BODY_DEPTH - 1)) {
       throw badRequest(`The "${key}" parameter is nested too deeply (at most ${MAX_BODY_DEPTH} levels).`, 'nested_too_deeply', key);
