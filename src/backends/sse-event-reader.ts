@@ -4,7 +4,7 @@
 // backend that never ends an event is an error, not a growing string.
 
 /** The largest event accepted (in UTF-16 code units, about bytes for the JSON backends send). */
-const MAX_EVENT_SIZE = 8 << 20;
+export const MAX_EVENT_SIZE = 8 << 20;
 
 export class EventTooLargeError extends Error {
   constructor(readonly limit: number) {
