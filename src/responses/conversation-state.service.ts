@@ -39,6 +39,7 @@ export class ConversationStateService {
       // concat, not push(...items): a long conversation has more items than a call can take arguments.
       input = previous.input.concat(previous.response.output as JsonObject[]);
     }
+    const findItem = this.store.itemFinder(key);
     const own = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : (body.input as JsonObject[]);
     for (let i = 0; i < own.length; i++) {
       const item = own[i];
@@ -46,7 +47,7 @@ export class ConversationStateService {
         input.push(item);
         continue;
       }
-      const found = typeof item.id === 'string' ? await this.store.item(item.id, key) : undefined;
+      const found = typeof item.id === 'string' ? await findItem(item.id) : undefined;
       if (!found) throw notFound(`Item with id '${String(item.id)}' not found (input[${i}] is an item_reference to it).`, `input[${i}].id`, 'item_not_found');
       input.push(found);
     }

@@ -49,7 +49,16 @@ export function itemIdsOf(record: StoredResponse): string[] {
 
 /** The item with id `itemId` in a stored response (output first). */
 export function findItem(record: StoredResponse, itemId: string): JsonObject | undefined {
-  return outputOf(record).find((i) => i?.id === itemId) ?? record.input.find((i) => i?.id === itemId);
+  return itemsById(record).get(itemId);
+}
+
+/** A stored response's items by id, for many look-ups: the first of an id wins, output first. */
+export function itemsById(record: StoredResponse): Map<string, JsonObject> {
+  const items = new Map<string, JsonObject>();
+  for (const item of [...outputOf(record), ...record.input]) {
+    if (typeof item?.id === 'string' && !items.has(item.id)) items.set(item.id, item);
+  }
+  return items;
 }
 
 function outputOf(record: StoredResponse): JsonObject[] {
