@@ -102,3 +102,52 @@ describe('SseMonitor: JSON allows whitespace', () => {
     expect(m.usage).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7 });
   });
 });
+
+describe('SseMonitor: an event that never ends', () => {
+  const event = (text: string) => `data: {"t":"${text}"}\n\n`;
+
+  it('stops at the event that outgrows the cap, the whole events before it still sound', () => {
+    const m = new SseMonitor(1000);
+    const first = Buffer.from(event('ok') + 'data: {"t":"');
+    expect(m.push(first)).toBe(first.length);
+    const more = Buffer.from('a'.repeat(100));
+    const sound: number[] = [];
+    for (let i = 0; i < 20; i++) sound.push(m.push(more));
+    // Ten chunks fit under the cap; the one that takes the event past it is refused whole.
+    expect(sound.slice(0, 9)).toEqual(Array(9).fill(100));
+    expect(sound).toContain(0);
+    expect(m.tooLarge).toBe(true);
+    expect(m.garbage).toBe(false);
+  });
+
+  it('answers with the offset where the oversize event began when it began in the same chunk', () => {
+    const m = new SseMonitor(1000);
+    const head = event('ok');
+    const chunk = Buffer.from(head + 'data: {"t":"' + 'a'.repeat(2000));
+    expect(m.push(chunk)).toBe(Buffer.byteLength(head));
+    expect(m.tooLarge).toBe(true);
+  });
+
+  it('counts continuation data lines and overlong skipped lines as the same event', () => {
+    const lines = new SseMonitor(1000);
+    lines.push(Buffer.from('data: {"t":\n'));
+    for (let i = 0; i < 30; i++) lines.push(Buffer.from('data: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"\n'));
+    expect(lines.tooLarge).toBe(true);
+  });
+
+  it('never trips on a long stream of small events, with LF or CR LF blank lines', () => {
+    for (const eol of ['\n', '\r\n']) {
+      const m = new SseMonitor(1000);
+      const chunk = Buffer.from(`data: {"t":"${'a'.repeat(300)}"}${eol}${eol}`);
+      for (let i = 0; i < 100; i++) expect(m.push(chunk)).toBe(chunk.length);
+      expect(m.tooLarge).toBe(false);
+    }
+  });
+
+  it('takes an event just under the cap split over many chunks', () => {
+    const m = new SseMonitor(1000);
+    const whole = Buffer.from(event('a'.repeat(900)));
+    for (let at = 0; at < whole.length; at += 7) expect(m.push(whole.subarray(at, at + 7))).toBe(Math.min(7, whole.length - at));
+    expect(m.tooLarge).toBe(false);
+  });
+});

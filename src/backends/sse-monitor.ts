@@ -3,6 +3,7 @@
 // events (an HTML error page from a proxy in the middle of a stream), and picks the token counts out of
 // the usage event. Lines are checked on their bytes; only lines that mention "usage" are decoded.
 
+import { MAX_EVENT_SIZE } from './sse-event-reader';
 import { indexOfUsageKey } from './usage-key';
 
 const NEWLINE = 0x0a;
@@ -30,6 +31,8 @@ export class SseMonitor {
   sawDone = false;
   sawCompletedEvent = false;
   garbage = false;
+  /** An event grew past the size cap without ending (a backend that never ends an event). */
+  tooLarge = false;
   usage?: TokenUsage;
   /** The unfinished last line of the previous chunk. */
   private carry: Buffer | undefined;
@@ -40,12 +43,30 @@ export class SseMonitor {
   /** The buffer being checked and where "usage" next occurs in it (-1: nowhere after the last search). */
   private usageIn: Buffer | undefined;
   private usageAt = -1;
+  /** Stream offsets: where the chunk being checked starts, and where the event being read started. */
+  private chunkStart = 0;
+  private eventStart = 0;
+
+  constructor(private readonly maxEventSize = MAX_EVENT_SIZE) {}
 
   /**
    * Inspects one chunk; returns how many of its bytes are sound. Less than its length means the stream
    * went bad at that offset: the bytes before it are whole events that may still be relayed.
    */
   push(chunk: Buffer): number {
+    const sound = this.checkChunk(chunk);
+    const chunkStart = this.chunkStart;
+    this.chunkStart += chunk.length;
+    // Lines are not kept past MAX_CARRY, but an event's lines are relayed as they come: without a cap, an
+    // event that never ends would stream to the client for ever.
+    if (sound === chunk.length && this.chunkStart - this.eventStart > this.maxEventSize) {
+      this.tooLarge = true;
+      return Math.max(0, this.eventStart - chunkStart);
+    }
+    return sound;
+  }
+
+  private checkChunk(chunk: Buffer): number {
     this.usageIn = undefined;
     let start = 0;
     if (this.skipping) {
@@ -69,11 +90,14 @@ export class SseMonitor {
         // The blank line that ends an event, right after its last line: no search for it.
         this.eventHasData = false;
         start++;
+        this.eventStart = this.chunkStart + start - carried;
         continue;
       }
       const nl = buf.indexOf(NEWLINE, start);
       if (nl === -1) break;
       if (!this.checkLine(buf, start, nl)) return toChunk(start);
+      // A blank line ending in CR LF ends the event too.
+      if (nl === start + 1 && buf[start] === CR) this.eventStart = this.chunkStart + nl + 1 - carried;
       start = nl + 1;
     }
     if (start < buf.length) {

@@ -1,6 +1,7 @@
 import type { ErrorDialect } from '../common/answer-bridge';
 import { sseErrorEventIn } from '../common/error-dialect';
 import { AnswerStage } from './answer-pump';
+import { MAX_EVENT_SIZE } from './sse-event-reader';
 import { SseMonitor } from './sse-monitor';
 
 /**
@@ -30,7 +31,8 @@ export class SseRelayStage extends AnswerStage {
     }
     // The whole events before the fault still reach the client, then the final error event.
     if (sound > 0) this.send(chunk.subarray(0, sound));
-    this.fail('garbage', 'sent data that is not a valid event stream; the stream was stopped.');
+    if (this.monitor.tooLarge) this.fail('too_large', `sent an event larger than the router accepts (${MAX_EVENT_SIZE} bytes); the stream was stopped.`);
+    else this.fail('garbage', 'sent data that is not a valid event stream; the stream was stopped.');
   }
 
   protected finishText(): string {
