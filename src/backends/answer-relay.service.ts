@@ -64,14 +64,14 @@ export class AnswerRelayService {
       if (isSse) flushHeadersUnlessSent(res);
     }
 
+    // A successful answer from here on (error statuses returned above).
     // Compressed bodies pass through unread: no stream checks, no usage from them.
     const readable = isIdentityEncoded(upstreamHeaders);
     // Responses and Gemini streams have no [DONE].
-    const requireTerminator = ctx.endpoint !== 'responses' && ctx.endpoint !== 'gemini' && response.status < 400;
-    const stage = isSse && readable ? new SseRelayStage(target.backend.name, ctx.dialect, requireTerminator) : undefined;
+    const stage = isSse && readable ? new SseRelayStage(target.backend.name, ctx.dialect, ctx.endpoint !== 'responses' && ctx.endpoint !== 'gemini') : undefined;
     // Not awaited: the handler, and Nest's pipeline around it, are done once the body is under way, so an
     // open stream holds its sockets and the relay's own state only. The request-end listeners run after.
-    void pumpAnswer(response.data, res, { stage, tailBytes: isSse || !readable || response.status >= 400 ? 0 : USAGE_TAIL_BYTES }).then((result) => {
+    void pumpAnswer(response.data, res, { stage, tailBytes: isSse || !readable ? 0 : USAGE_TAIL_BYTES }).then((result) => {
       const usage = result.usage ?? (result.tail ? usageInTail(result.tail) : undefined);
       this.noteRelayEnd(ctx, target, res, result.bytes, usage, result.failure);
     });

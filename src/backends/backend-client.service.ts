@@ -261,5 +261,3 @@ export class BackendClientService {
     }
   }
 }
-
-export { parseRetryAfter, retryDelay } from './upstream-request';

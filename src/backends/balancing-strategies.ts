@@ -20,7 +20,7 @@ export function newMemberLoad(): MemberLoad {
 }
 
 /** How fast the average follows new measurements: each new one counts for 30 %. */
-export const EWMA_ALPHA = 0.3;
+const EWMA_ALPHA = 0.3;
 /** A measurement older than this counts as none: the member is tried again, so a box that got faster is noticed. */
 export const LATENCY_STALE_MS = 30_000;
 

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Response } from 'express';
 import type { AnswerBridge } from '../common/answer-bridge';
+import { isObject } from '../common/json';
 import type { JsonObject, ProxyContext } from '../common/proxy-context';
 import type { CompiledBackend } from '../config/compiled-config';
 import type { Endpoint } from '../config/router-config';
@@ -26,7 +27,7 @@ export async function readChatJson(body: Readable): Promise<JsonObject | undefin
   }
   try {
     const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonObject) : undefined;
+    return isObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }

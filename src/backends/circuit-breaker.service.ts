@@ -19,20 +19,15 @@ export class CircuitBreakerService {
 
   /** The targets to try, in order, with open circuits left out while another target remains. */
   plan(targets: RouteTarget[], now = Date.now()): Array<RouteTarget & { trial: boolean }> {
-    if (targets.length === 1) return [{ ...targets[0], trial: this.claimTrial(targets[0], now) }];
+    // A pool's members have circuits of their own (PoolAttemptsService claims their trials).
+    if (targets.length === 1) return [{ ...targets[0], trial: !targets[0].backend.pool && this.claimTrial(targets[0].backend.name, now) }];
     const usable: Array<RouteTarget & { trial: boolean }> = [];
     for (const target of targets) {
       if (target.backend.pool) {
-        // A pool's members have circuits of their own (PoolAttemptsService): usable while one may be tried.
-        if (target.backend.pool.members.some((m) => this.availability(m.name, now) !== 'open')) usable.push({ ...target, trial: false });
-        continue;
-      }
-      const state = this.states.get(target.backend.name);
-      if (!state || state.openUntil === 0) usable.push({ ...target, trial: false });
-      else if (now >= state.openUntil && !state.trialInFlight) {
-        state.trialInFlight = true;
-        usable.push({ ...target, trial: true });
-      }
+        // Usable while one of its members may be tried.
+        if (target.backend.pool.members.some((m) => this.mayTry(m.name, now))) usable.push({ ...target, trial: false });
+      } else if (!this.isTripped(target.backend.name)) usable.push({ ...target, trial: false });
+      else if (this.claimTrial(target.backend.name, now)) usable.push({ ...target, trial: true });
     }
     // Every circuit open: still try the last target rather than failing without asking anyone.
     return usable.length > 0 ? usable : [{ ...targets[targets.length - 1], trial: false }];
@@ -77,23 +72,23 @@ export class CircuitBreakerService {
     return now < state.openUntil ? 'open' : 'half_open';
   }
 
-  /** For a pool member: try it freely (closed), only as the trial (claimTrialOf), or not at all (open). */
-  availability(backend: string, now = Date.now()): 'closed' | 'trial' | 'open' {
+  /** Closed, or open with its cooldown over and no trial in flight (the caller then claims the trial). */
+  mayTry(backend: string, now = Date.now()): boolean {
     const state = this.states.get(backend);
-    if (!state || state.openUntil === 0) return 'closed';
-    return now >= state.openUntil && !state.trialInFlight ? 'trial' : 'open';
+    return !state || state.openUntil === 0 || (now >= state.openUntil && !state.trialInFlight);
   }
 
-  claimTrialOf(backend: string): void {
+  /** True when this request is the one trial of an open circuit whose cooldown is over (it is claimed). */
+  claimTrial(backend: string, now = Date.now()): boolean {
     const state = this.states.get(backend);
-    if (state) state.trialInFlight = true;
-  }
-
-  private claimTrial(target: RouteTarget, now: number): boolean {
-    if (target.backend.pool) return false;
-    const state = this.states.get(target.backend.name);
     if (!state || state.openUntil === 0 || now < state.openUntil || state.trialInFlight) return false;
     state.trialInFlight = true;
     return true;
+  }
+
+  /** The circuit has opened (it may be past its cooldown, waiting for a trial). */
+  private isTripped(backend: string): boolean {
+    const state = this.states.get(backend);
+    return !!state && state.openUntil !== 0;
   }
 }

@@ -3,6 +3,7 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
 import { withDeadline } from '../common/deadline';
 import type { CompiledBackend, RouterConfig } from '../config/compiled-config';
+import { modelIdOf } from './google-model';
 import { UpstreamPoolsService } from './upstream-pools.service';
 
 export interface ModelEntry {
@@ -80,8 +81,8 @@ export class ModelCatalogService {
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
     const parsed = JSON.parse(text) as { data?: Array<{ id?: unknown }>; models?: Array<{ name?: unknown }> };
     // OpenAI's {"data":[{"id"}]}, or Google's {"models":[{"name":"models/…"}]} from a Gemini API backend.
-    const ids = Array.isArray(parsed.data) ? parsed.data.map((m) => m?.id) : Array.isArray(parsed.models) ? parsed.models.map((m) => m?.name) : [];
-    return ids.filter((id): id is string => typeof id === 'string').map((id) => (Array.isArray(parsed.data) ? id : id.replace(/^models\//, '')));
+    if (Array.isArray(parsed.data)) return parsed.data.map((m) => m?.id).filter(isString);
+    return Array.isArray(parsed.models) ? parsed.models.map((m) => m?.name).filter(isString).map(modelIdOf) : [];
   }
 }
 
@@ -104,4 +105,8 @@ async function readAll(stream: Readable, limit: number): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
 }

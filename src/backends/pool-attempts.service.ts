@@ -92,8 +92,7 @@ export class PoolAttemptsService {
           return { done: true }; // client left during the backoff
         }
       }
-      const trial = { trial: this.breaker.availability(member.name) === 'trial' };
-      if (trial.trial) this.breaker.claimTrialOf(member.name);
+      const trial = { trial: this.breaker.claimTrial(member.name) };
       const endpoint = upstreamEndpoint(ctx, member)!;
       const sent: SentTarget = { backend: member, model, endpoint, bridged: endpoint !== ctx.endpoint };
       const lastTry = isLastTarget && this.candidates(order, tries, isLastTarget).length === 0;
@@ -134,7 +133,7 @@ export class PoolAttemptsService {
   private candidates(order: readonly CompiledBackend[], tries: ReadonlyMap<string, number>, isLastTarget: boolean): CompiledBackend[] {
     const now = Date.now();
     const withTries = order.filter((m) => !m.missingKeyEnv && (tries.get(m.name) ?? 0) <= m.options.retries);
-    let usable = withTries.filter((m) => this.breaker.availability(m.name, now) !== 'open');
+    let usable = withTries.filter((m) => this.breaker.mayTry(m.name, now));
     if (usable.length === 0 && isLastTarget && tries.size === 0) usable = withTries;
     if (usable.length <= 1) return usable;
     let least = Infinity;

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isObject } from '../common/json';
 import type { JsonObject } from '../common/proxy-context';
 
 /**
@@ -34,5 +35,5 @@ function isKey(value: unknown): value is string {
 }
 
 function fieldOf(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject)[name] : undefined;
+  return isObject(value) ? value[name] : undefined;
 }

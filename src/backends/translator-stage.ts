@@ -1,5 +1,6 @@
 import type { ErrorDialect, StreamTranslator } from '../common/answer-bridge';
 import { sseErrorEventIn } from '../common/error-dialect';
+import { isObject } from '../common/json';
 import type { JsonObject } from '../common/proxy-context';
 import { AnswerStage } from './answer-pump';
 import { EventTooLargeError, SseEventReader } from './sse-event-reader';
@@ -46,16 +47,13 @@ export class TranslatorStage extends AnswerStage {
   }
 
   private takeEvent(payload: string): void {
-    let chunk: unknown;
+    let event: unknown;
     try {
-      chunk = JSON.parse(payload);
+      event = JSON.parse(payload);
     } catch {
       return this.fail('garbage', 'sent an event that is not JSON; the stream was stopped.');
     }
-    if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) {
-      return this.fail('garbage', 'sent an event that is not a JSON object; the stream was stopped.');
-    }
-    const event = chunk as JsonObject;
+    if (!isObject(event)) return this.fail('garbage', 'sent an event that is not a JSON object; the stream was stopped.');
     if (event.error !== undefined) {
       const inner = event.error as { message?: unknown } | string;
       const detail = typeof inner === 'string' ? inner : typeof inner?.message === 'string' ? inner.message : 'an error';

@@ -6,7 +6,7 @@ import type { SentTarget } from './answer-relay.service';
 const BASE_RETRY_DELAY_MS = 250;
 
 /** The body one target receives: the client's body with its model (bridged: converted to chat) and the backend's rewrites. */
-export function upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
+function upstreamBody(ctx: ProxyContext, target: SentTarget): JsonObject {
   // A Gemini body names its model in the path only; the router put it in the body to route it.
   if (!target.bridged && ctx.nativePath) return withoutModel(ctx.body);
   let body: JsonObject = { ...ctx.body, model: target.model };

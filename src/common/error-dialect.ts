@@ -55,7 +55,7 @@ export function anthropicErrorType(status: number): AnthropicErrorType {
   }
 }
 
-export function anthropicErrorBody(status: number, message: string): { type: 'error'; error: { type: AnthropicErrorType; message: string } } {
+function anthropicErrorBody(status: number, message: string): { type: 'error'; error: { type: AnthropicErrorType; message: string } } {
   return { type: 'error', error: { type: anthropicErrorType(status), message } };
 }
 
@@ -80,7 +80,7 @@ export function googleStatus(status: number): string {
   }
 }
 
-export function googleErrorBody(status: number, message: string): { error: { code: number; message: string; status: string } } {
+function googleErrorBody(status: number, message: string): { error: { code: number; message: string; status: string } } {
   return { error: { code: status, message, status: googleStatus(status) } };
 }
 

@@ -1,3 +1,4 @@
+import { isObject } from '../common/json';
 import { badRequest } from '../common/openai-error';
 import type { JsonObject } from '../common/proxy-context';
 
@@ -41,7 +42,7 @@ export function deeperThan(value: unknown, max: number): boolean {
 }
 
 /** Throws a 400 naming the first top-level field nested too deeply. */
-export function assertShallow(body: JsonObject): void {
+function assertShallow(body: JsonObject): void {
   for (const key in body) {
     if (deeperThan(body[key], MAX_BODY_DEPTH - 1)) {
       throw badRequest(`The "${key}" parameter is nested too deeply (at most ${MAX_BODY_DEPTH} levels).`, 'nested_too_deeply', key);
@@ -55,7 +56,7 @@ function isKind(value: unknown, kind: Kind): boolean {
   switch (kind) {
     case 'integer': return Number.isInteger(value);
     case 'number': return typeof value === 'number' && Number.isFinite(value);
-    case 'object': return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'object': return isObject(value);
     case 'array': return Array.isArray(value);
     default: return typeof value === kind;
   }

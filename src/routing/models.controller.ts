@@ -1,5 +1,4 @@
 import { Controller, Get, Req } from '@nestjs/common';
-import { ClientKeyService } from '../auth/client-key.service';
 import type { RouterRequest } from '../common/proxy-context';
 import { geminiModel } from '../backends/google-model';
 import { ModelCatalogService, ModelEntry } from '../backends/model-catalog.service';
@@ -12,13 +11,12 @@ export class ModelsController {
   constructor(
     private readonly catalog: ModelCatalogService,
     private readonly configService: RouterConfigService,
-    private readonly keys: ClientKeyService,
   ) {}
 
   @Get(['v1/models', 'models'])
   @KeyLimited()
   async list(@Req() req: RouterRequest): Promise<{ object: 'list'; data: ModelEntry[] } | { models: Record<string, unknown>[] }> {
-    const key = this.keys.byName(req.apiKeyName);
+    const key = req.clientKey; // resolved once by ApiKeyGuard
     const models = await this.catalog.list(this.configService.current);
     // Only what this key may ask for (its allowed_models apply to these client-facing names).
     const allowed = key ? models.filter((m) => key.allowsModel(m.id)) : [];

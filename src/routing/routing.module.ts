@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
 import { BackendsModule } from '../backends/backends.module';
 import { ChatCompletionsController } from './chat-completions.controller';
 import { ModelsController } from './models.controller';
@@ -7,7 +6,7 @@ import { OpenAIProxyController } from './openai-proxy.controller';
 import { RoutingService } from './routing.service';
 
 @Module({
-  imports: [BackendsModule, AuthModule],
+  imports: [BackendsModule],
   controllers: [ChatCompletionsController, OpenAIProxyController, ModelsController],
   providers: [RoutingService],
   exports: [RoutingService],

@@ -1,4 +1,4 @@
-import { parseRetryAfter, retryDelay } from './backend-client.service';
+import { parseRetryAfter, retryDelay } from './upstream-request';
 
 describe('retryDelay', () => {
   it('backs off exponentially with jitter when the upstream gave no retry-after', () => {
