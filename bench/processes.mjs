@@ -2,7 +2,7 @@
 // setting), launching and pinning, ports, stopping, and starting each proxy under test.
 // `bench` below is the run's settings object built by run.mjs: { args, sizes, routerMain, work, runtime, canPin }.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { cpus } from 'node:os';
@@ -83,6 +83,24 @@ export function listeningPort(bench, child, name) {
     });
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} (see ${bench.work}/${name}.log)`)));
   });
+}
+
+/**
+ * The soak's router: writes `config` to dir/config.json and starts the built router on it (no
+ * LLMROUTER_CONFIG from the caller's environment), its output appended to dir/router.log.
+ */
+export function startSoakRouter(routerMain, dir, config, key, logLevel) {
+  mkdirSync(dir, { recursive: true });
+  const configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const logPath = join(dir, 'router.log');
+  const log = openSync(logPath, 'a');
+  const child = spawn(process.execPath, [routerMain, '--config', configPath, '--llmrouter-api-key', key, '--log-level', logLevel], {
+    cwd: dir,
+    env: { ...process.env, LLMROUTER_CONFIG: '' },
+    stdio: ['ignore', log, log],
+  });
+  return { child, logPath };
 }
 
 export function freePort() {

@@ -7,17 +7,18 @@
 // what each replica served by its own /metrics: every request counted once.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { builtRouterMain, freePort } from './processes.mjs';
+import { freePort, startSoakRouter } from './processes.mjs';
 import { rssBytes } from './proc-stats.mjs';
 import { makeClient, newStats, runOne } from './soak-load.mjs';
 import { startSoakUpstream } from './soak-upstream.mjs';
 
 const ROUTER_KEY = 'rsk_soak_0123456789abcdef';
 const TEAM_KEY = 'rsk_soak_team_0123456789abcdef';
+const TEAM_KEY_SHA256 = createHash('sha256').update(TEAM_KEY, 'utf8').digest('hex');
 const mb = (b) => `${(b / 1048576).toFixed(1)} MiB`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (values) => (values.length === 0 ? undefined : values.sort((a, b) => a - b)[Math.floor(values.length / 2)]);
@@ -39,17 +40,7 @@ async function startRedis(work) {
 }
 
 function startReplica(routerMain, work, index, config) {
-  const dir = join(work, `replica-${index + 1}`);
-  spawnSync('mkdir', ['-p', dir]);
-  const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const logPath = join(dir, 'router.log');
-  const log = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [routerMain, '--config', configPath, '--llmrouter-api-key', ROUTER_KEY, '--log-level', 'warn'], {
-    cwd: dir,
-    env: { ...process.env, LLMROUTER_CONFIG: '' },
-    stdio: ['ignore', log, log],
-  });
+  const { child, logPath } = startSoakRouter(routerMain, join(work, `replica-${index + 1}`), config, ROUTER_KEY, 'warn');
   const replica = { index, child, url: `http://127.0.0.1:${config.listening_port}`, port: config.listening_port, logPath, exited: null, rss: [], peak: 0 };
   child.once('exit', (code, signal) => (replica.exited = { code, signal }));
   return replica;
@@ -72,10 +63,8 @@ async function servedHere(replica) {
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
-/** `soakConfig(upstreamPort, deadPort, routerPort)` is the single-router soak's config. */
-export async function soakReplicas(args, soakConfig) {
-  const routerMain = builtRouterMain();
-  if (!existsSync(routerMain)) throw new Error(`${routerMain} not found: build first (npm run soak builds) or set LLMROUTER_MAIN`);
+/** `soakConfig(upstreamPort, deadPort, routerPort)` is the single-router soak's config; `routerMain` the built router. */
+export async function soakReplicas(args, soakConfig, routerMain) {
   const work = mkdtempSync(join(tmpdir(), 'llmrouter-soak-replicas-'));
   const upstream = await startSoakUpstream();
   const deadPort = await freePort();
@@ -85,8 +74,7 @@ export async function soakReplicas(args, soakConfig) {
     for (let i = 0; i < args.replicas; i++) {
       const config = soakConfig(upstream.port, deadPort, await freePort());
       config.redis_url = `redis://127.0.0.1:${redis.port}`;
-      const keySha = createHash('sha256').update(TEAM_KEY, 'utf8').digest('hex');
-      config.api_keys = [{ name: 'soak', key_sha256: keySha, rate_limit: { requests_per_minute: 10_000_000, tokens_per_minute: 1_000_000_000 } }];
+      config.api_keys = [{ name: 'soak', key_sha256: TEAM_KEY_SHA256, rate_limit: { requests_per_minute: 10_000_000, tokens_per_minute: 1_000_000_000 } }];
       replicas.push(startReplica(routerMain, work, i, config));
     }
     for (const r of replicas) {

@@ -9,12 +9,11 @@
 //   - sockets back to the idle pool: no client connection left, upstream sockets at most the pool the
 //     load needed, nothing in CLOSE_WAIT, and no upstream request still running.
 // Exit code 0 when every check passes. The load: soak-load.mjs; the report: soak-report.mjs.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { builtRouterMain, freePort } from './processes.mjs';
+import { builtRouterMain, freePort, startSoakRouter } from './processes.mjs';
 import { resources, rssBytes } from './proc-stats.mjs';
 import { makeClient, newStats, runOne } from './soak-load.mjs';
 import { soakReplicas } from './soak-replicas.mjs';
@@ -93,23 +92,15 @@ function watchRouter(pid, upstreamPort, startedAt, seconds) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  if (args.replicas > 1) return soakReplicas(args, soakConfig);
   const routerMain = builtRouterMain();
   if (!existsSync(routerMain)) throw new Error(`${routerMain} not found: build first (npm run soak builds) or set LLMROUTER_MAIN`);
+  if (args.replicas > 1) return soakReplicas(args, soakConfig, routerMain);
 
   const upstream = await startSoakUpstream();
   const deadPort = await freePort();
   const routerPort = await freePort();
   const work = mkdtempSync(join(tmpdir(), 'llmrouter-soak-'));
-  const configPath = join(work, 'config.json');
-  writeFileSync(configPath, JSON.stringify(soakConfig(upstream.port, deadPort, routerPort), null, 2));
-  const logPath = join(work, 'router.log');
-  const log = openSync(logPath, 'a');
-  const router = spawn(process.execPath, [routerMain, '--config', configPath, '--llmrouter-api-key', KEY, '--log-level', 'error'], {
-    cwd: work,
-    env: { ...process.env, LLMROUTER_CONFIG: '' },
-    stdio: ['ignore', log, log],
-  });
+  const { child: router, logPath } = startSoakRouter(routerMain, work, soakConfig(upstream.port, deadPort, routerPort), KEY, 'error');
   let routerExited = null;
   router.once('exit', (code, signal) => (routerExited = { code, signal }));
   const routerUrl = `http://127.0.0.1:${routerPort}`;

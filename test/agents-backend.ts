@@ -83,6 +83,17 @@ export function mainTurns(sent: RecordedRequest[], marker: string): RecordedRequ
   return sent.filter((r) => (r.body.tools ?? []).length > 0 && r.body.messages.some((m: any) => m.role === 'user' && textOf(m.content).includes(marker)));
 }
 
+/**
+ * A tool round trip of the agent's main loop for `marker`: exactly two turns (the model asks for the tool,
+ * then gets its output), the call the model made, and the tool message the backend got back in turn two.
+ */
+export function toolRoundTrip(sent: RecordedRequest[], marker: string): { turns: RecordedRequest[]; call: any; result: any } {
+  const turns = mainTurns(sent, marker);
+  expect(turns).toHaveLength(2);
+  const history = turns[1].body.messages;
+  return { turns, call: history.find((m: any) => m.role === 'assistant' && m.tool_calls)?.tool_calls[0], result: history[history.length - 1] };
+}
+
 /** Fields a chat backend must never receive from a bridged agent request (no Chat Completions meaning). */
 export const NOT_CHAT_FIELDS = [
   'input', 'instructions', 'client_metadata', 'prompt_cache_key', 'include', 'store', 'text', 'reasoning',

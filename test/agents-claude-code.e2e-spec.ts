@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { agentSandbox, runAgent, type AgentSandbox } from './agents-env';
 import {
   AGENT_KEY, AGENT_TIMEOUT_MS, MARKER_COMMAND, NOT_CHAT_FIELDS, PLAIN_ANSWER,
-  expectPlainFunctionTools, mainTurns, startAgentBackend, type AgentBackend,
+  expectPlainFunctionTools, mainTurns, startAgentBackend, toolRoundTrip, type AgentBackend,
 } from './agents-backend';
 
 // The real Claude Code 2.1.332 (test/agents) with the README's environment and its default settings,
@@ -69,12 +69,8 @@ describe('Claude Code 2.1.332 through the router to a chat-only backend', () => 
     expect(run.stdout).toContain('Tool said:');
     expect(run.stdout).toContain(NOTE);
 
-    const turns = mainTurns(backend.sent(), 'READ-IT');
-    expect(turns).toHaveLength(2);
-    const history = turns[1].body.messages;
-    const call = history.find((m: any) => m.role === 'assistant' && m.tool_calls)?.tool_calls[0];
+    const { call, result } = toolRoundTrip(backend.sent(), 'READ-IT');
     expect(call).toMatchObject({ id: 'call_READ-IT', type: 'function', function: { name: 'Read' } });
-    const result = history[history.length - 1];
     expect(result).toMatchObject({ role: 'tool', tool_call_id: 'call_READ-IT' });
     expect(result.content).toContain(NOTE);
   });
@@ -85,13 +81,10 @@ describe('Claude Code 2.1.332 through the router to a chat-only backend', () => 
     expect(run.stdout).toContain('Tool said:');
     expect(run.stdout).toContain('MARKER-42');
 
-    const turns = mainTurns(backend.sent(), 'BASH-IT');
-    expect(turns).toHaveLength(2);
-    const history = turns[1].body.messages;
-    const call = history.find((m: any) => m.role === 'assistant' && m.tool_calls)?.tool_calls[0];
+    const { call, result } = toolRoundTrip(backend.sent(), 'BASH-IT');
     expect(JSON.parse(call.function.arguments)).toMatchObject({ command: MARKER_COMMAND });
-    expect(history[history.length - 1]).toMatchObject({ role: 'tool', tool_call_id: 'call_BASH-IT' });
-    expect(history[history.length - 1].content).toContain('MARKER-42');
+    expect(result).toMatchObject({ role: 'tool', tool_call_id: 'call_BASH-IT' });
+    expect(result.content).toContain('MARKER-42');
   });
 
   it('loads a deferred tool with ToolSearch: its definition reaches the model as text, and the tool is declared from then on', async () => {

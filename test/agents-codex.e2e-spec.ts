@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { agentSandbox, runAgent, type AgentSandbox } from './agents-env';
 import {
   AGENT_KEY, AGENT_TIMEOUT_MS, MARKER_COMMAND, NOT_CHAT_FIELDS, PLAIN_ANSWER,
-  expectPlainFunctionTools, mainTurns, startAgentBackend, type AgentBackend,
+  expectPlainFunctionTools, mainTurns, startAgentBackend, toolRoundTrip, type AgentBackend,
 } from './agents-backend';
 
 // The real Codex CLI 0.171.0 (test/agents) set up as the README says, against the built router and a
@@ -87,13 +87,9 @@ describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
     expect(run.stdout).toContain('Tool said:');
     expect(run.stdout).toContain('MARKER-42');
 
-    const turns = mainTurns(backend.sent(), 'RUN-IT');
-    expect(turns).toHaveLength(2);
-    const history = turns[1].body.messages;
-    const call = history.find((m: any) => m.role === 'assistant' && m.tool_calls)?.tool_calls[0];
+    const { call, result } = toolRoundTrip(backend.sent(), 'RUN-IT');
     expect(call).toMatchObject({ id: 'call_RUN-IT', type: 'function', function: { name: 'exec_command' } });
     expect(JSON.parse(call.function.arguments)).toEqual({ cmd: MARKER_COMMAND });
-    const result = history[history.length - 1];
     expect(result).toMatchObject({ role: 'tool', tool_call_id: 'call_RUN-IT' });
     expect(result.content).toContain('MARKER-42');
   });
@@ -110,8 +106,7 @@ describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
     expect(run.stdout).toContain('Tool said:');
     expect(run.stdout).toContain('hello.txt');
 
-    const turns = mainTurns(backend.sent(), 'PATCH-IT');
-    expect(turns).toHaveLength(2);
+    const { turns, call, result } = toolRoundTrip(backend.sent(), 'PATCH-IT');
     const first = turns[0].body;
     expect(first.messages[0]).toEqual({ role: 'system', content: catalog.models[0].base_instructions });
     // Codex sends reasoning.effort; Ollama's config says it takes none. The model's streamed reasoning shows.
@@ -121,10 +116,8 @@ describe('Codex CLI 0.171.0 through the router to a chat-only backend', () => {
     expectPlainFunctionTools(first);
     const applyPatch = first.tools.find((t: any) => t.function.name === 'apply_patch').function;
     expect(applyPatch.parameters).toMatchObject({ type: 'object', properties: { input: { type: 'string' } }, required: ['input'] });
-    const history = turns[1].body.messages;
-    const call = history.find((m: any) => m.role === 'assistant' && m.tool_calls)?.tool_calls[0];
     expect(call.function).toEqual({ name: 'apply_patch', arguments: JSON.stringify({ input: PATCH }) });
-    expect(history[history.length - 1]).toMatchObject({ role: 'tool', tool_call_id: 'call_PATCH-IT' });
+    expect(result).toMatchObject({ role: 'tool', tool_call_id: 'call_PATCH-IT' });
   });
 
   it('with supports_search_tool in its catalog, searches its deferred tools with tool_search and gets them declared', async () => {

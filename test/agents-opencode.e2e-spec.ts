@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentSandbox, runAgent, type AgentSandbox } from './agents-env';
-import { AGENT_KEY, AGENT_TIMEOUT_MS, MARKER_COMMAND, PLAIN_ANSWER, expectPlainFunctionTools, mainTurns, startAgentBackend, type AgentBackend } from './agents-backend';
+import { AGENT_KEY, AGENT_TIMEOUT_MS, MARKER_COMMAND, PLAIN_ANSWER, expectPlainFunctionTools, mainTurns, startAgentBackend, toolRoundTrip, type AgentBackend } from './agents-backend';
 
 // The real opencode 1.18.33 (test/agents) with the README's opencode.json, against the built router and a
 // chat-only fake Ollama, through both AI SDK providers it offers: @ai-sdk/openai-compatible (Chat
@@ -71,13 +71,10 @@ describe.each([
     expect(run.stdout).toContain('Tool said:');
     expect(run.stdout).toContain('MARKER-42');
 
-    const turns = mainTurns(backend.sent(), 'RUN-IT');
-    expect(turns).toHaveLength(2);
-    const history = turns[1].body.messages;
-    const call = history.find((m: any) => m.role === 'assistant' && m.tool_calls)?.tool_calls[0];
+    const { call, result } = toolRoundTrip(backend.sent(), 'RUN-IT');
     expect(call).toMatchObject({ id: 'call_RUN-IT', type: 'function', function: { name: 'bash' } });
     expect(JSON.parse(call.function.arguments)).toMatchObject({ command: MARKER_COMMAND });
-    expect(history[history.length - 1]).toMatchObject({ role: 'tool', tool_call_id: 'call_RUN-IT' });
-    expect(history[history.length - 1].content).toContain('MARKER-42');
+    expect(result).toMatchObject({ role: 'tool', tool_call_id: 'call_RUN-IT' });
+    expect(result.content).toContain('MARKER-42');
   });
 });

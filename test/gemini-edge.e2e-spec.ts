@@ -1,4 +1,5 @@
 import { ApiError, GoogleGenAI } from '@google/genai';
+import { chatAnswer, chunk } from './chat-chunks';
 import { FakeUpstream, json, sse } from './fake-upstream';
 import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
@@ -6,19 +7,6 @@ import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harnes
 // {"error":{code,message,status}} with the right status, every broken stream ends with an error the
 // Gen AI SDK raises, and the router keeps answering the next request.
 
-const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
-  id: 'chatcmpl-e',
-  object: 'chat.completion.chunk',
-  created: 1,
-  choices: [{ index: 0, delta, finish_reason: finish }],
-});
-const answer = (content: string) => ({
-  id: 'chatcmpl-e',
-  object: 'chat.completion',
-  created: 1,
-  choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-});
 const deep = (levels: number, leaf = '1') => `${'{"a":'.repeat(levels)}${leaf}${'}'.repeat(levels)}`;
 /** A Gemini Schema of arrays of arrays …, `levels` deep. */
 const deepItems = (levels: number) => `${'{"type":"ARRAY","items":'.repeat(levels)}{"type":"STRING"}${'}'.repeat(levels)}`;
@@ -61,7 +49,7 @@ describe('gemini: edge validation and stream faults', () => {
 
   /** The router still answers a plain request, bridged, right after the fault. */
   async function stillServes(): Promise<void> {
-    upstream.handle((_req, res) => json(res, 200, answer('still here')));
+    upstream.handle((_req, res) => json(res, 200, chatAnswer({ content: 'still here' })));
     const result = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'are you there?' });
     expect(result.text).toBe('still here');
   }
@@ -118,7 +106,7 @@ describe('gemini: edge validation and stream faults', () => {
   });
 
   it('passes lone surrogates through as text without failing', async () => {
-    upstream.handle((_req, res) => json(res, 200, answer('ok')));
+    upstream.handle((_req, res) => json(res, 200, chatAnswer({ content: 'ok' })));
     const res = await post(`{"contents":[{"role":"user","parts":[{"text":"a\\ud800b"}]}]}`);
     expect(res.status).toBe(200);
     expect(upstream.requests[0].body.messages).toEqual([{ role: 'user', content: 'a\ud800b' }]);
@@ -203,7 +191,7 @@ describe('gemini: edge validation and stream faults', () => {
   });
 
   it('sends thinkingConfig as reasoning_effort only to a backend that takes it ("reasoning_effort": true)', async () => {
-    upstream.handle((_req, res) => json(res, 200, answer('thought')));
+    upstream.handle((_req, res) => json(res, 200, chatAnswer({ content: 'thought' })));
     const body = (model: string) =>
       fetch(`${router.url}/v1beta/models/${model}:generateContent`, {
         method: 'POST',

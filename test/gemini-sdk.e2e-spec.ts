@@ -1,4 +1,5 @@
 import { ApiError, FunctionCallingConfigMode, GoogleGenAI, Type } from '@google/genai';
+import { chatAnswer, chunk, usageChunk } from './chat-chunks';
 import { FakeUpstream, json, sse } from './fake-upstream';
 import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
@@ -6,22 +7,6 @@ import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harnes
 // Gemini request is converted to Chat Completions and every answer back; errors arrive in Google's shape.
 
 const TEAM_KEY = 'team_key_for_gemini_tests_0001';
-
-const chatAnswer = (message: Record<string, unknown>, finish = 'stop', usage = { prompt_tokens: 11, completion_tokens: 3, total_tokens: 14 }) => ({
-  id: 'chatcmpl-7',
-  object: 'chat.completion',
-  created: 1,
-  model: 'qwen3-coder:30b',
-  choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: finish }],
-  usage,
-});
-const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
-  id: 'chatcmpl-7',
-  object: 'chat.completion.chunk',
-  created: 1,
-  choices: [{ index: 0, delta, finish_reason: finish }],
-});
-const usageChunk = (prompt: number, completion: number) => ({ id: 'chatcmpl-7', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } });
 
 describe('gemini: the Google Gen AI SDK through the router to a chat-only backend', () => {
   let upstream: FakeUpstream;

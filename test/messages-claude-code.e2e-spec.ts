@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import { chunk, usageChunk } from './chat-chunks';
 import { FakeUpstream, json, sse } from './fake-upstream';
-import { anthropicEvents as events, chunk, usageChunk } from './messages-sse';
+import { anthropicEvents as events } from './messages-sse';
 import { waitFor } from './ops-spawn';
 import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 

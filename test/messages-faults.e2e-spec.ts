@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { chunk } from './chat-chunks';
 import { FakeUpstream, json, sse } from './fake-upstream';
-import { anthropicEvents as events, chunk } from './messages-sse';
+import { anthropicEvents as events } from './messages-sse';
 import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
 // The faults a long agent session meets, seen through the Anthropic SDK: a backend dying mid-stream, a

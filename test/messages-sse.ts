@@ -1,19 +1,4 @@
-// Chat chunks for the fake upstreams and a reader for the Anthropic event streams the router sends back.
-
-export const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
-  id: 'c1',
-  object: 'chat.completion.chunk',
-  created: 1,
-  model: 'm',
-  choices: [{ index: 0, delta, finish_reason: finish }],
-});
-
-export const usageChunk = (prompt: number, completion: number) => ({
-  id: 'c1',
-  object: 'chat.completion.chunk',
-  choices: [],
-  usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
-});
+// A reader for the Anthropic event streams the router sends back (the chunks fed in: ./chat-chunks).
 
 /** The events of an SSE body: event name and parsed data. */
 export function anthropicEvents(text: string): { event: string; data: any }[] {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeUpstream } from './fake-upstream';
 import { backend } from './router-harness';
-import { chatFresh, dayUsage, eventually, REPLICAS_ROUTER_KEY, sha256, startPersistentRedis, writeConfig } from './replicas-support';
-import { freePort, Proc, startRouterProcess } from './team-processes';
+import { chatFresh, dayUsage, eventually, REPLICAS_ROUTER_KEY } from './replicas-support';
+import { freePort, Proc, sha256, startRedis, startRouterProcess, writeConfig } from './team-processes';
 
 // Three router processes whose Redis is not there when they start, appears later, dies mid-run and comes
 // back: no request is refused over it, each router says so once per change, and the usage counted while
@@ -56,7 +56,7 @@ describe('three replicas while Redis comes and goes', () => {
     const alone = await eventually(usageEverywhere, (all) => all.every((u) => u.requests === 2));
     expect(alone).toEqual(routers.map(() => ({ shared: false, requests: 2, tokens: 14 })));
 
-    redis = await startPersistentRedis(redisPort, redisDir);
+    redis = (await startRedis(redisPort, redisDir)).proc;
     await Promise.all(routers.map((r) => r.proc.waitFor(JOINED)));
     // What each replica counted alone is sent to Redis: every replica now reports all six.
     const after = await eventually(usageEverywhere, allShared(sent));
@@ -72,7 +72,7 @@ describe('three replicas while Redis comes and goes', () => {
     await load(6);
     for (const u of await usageEverywhere()) expect(u.shared).toBe(false);
 
-    redis = await startPersistentRedis(redisPort, redisDir);
+    redis = (await startRedis(redisPort, redisDir)).proc;
     await Promise.all(routers.map((r) => r.proc.waitFor(BACK, 30_000)));
     // Before the outage 9, during it 15: each counted once, not lost and not twice.
     expect(await eventually(usageEverywhere, allShared(sent))).toEqual(routers.map(() => ({ shared: true, requests: 24, tokens: 168 })));

@@ -2,9 +2,9 @@ import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import { chunk, defaultAnswer, FakeUpstream } from './fake-upstream';
 import { backend } from './router-harness';
-import { chatFresh, dayUsage, eventually, getJson, REPLICAS_ROUTER_KEY, sha256, writeConfig } from './replicas-support';
+import { chatFresh, dayUsage, eventually, getJson, REPLICAS_ROUTER_KEY } from './replicas-support';
 import { chatRequests, scriptChat } from './responses-upstream';
-import { Proc, startRedis, startRouterProcess } from './team-processes';
+import { Proc, sha256, startRedis, startRouterProcess, writeConfig } from './team-processes';
 
 // Three router processes and one redis-server, as three pods behind a load balancer: load spread over
 // fresh connections, and every figure (limits, token budgets, usage, dashboard, stored responses) is

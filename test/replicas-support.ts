@@ -1,32 +1,8 @@
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Proc } from './team-processes';
 
 // Helpers for the e2e tests of several router processes sharing one redis-server.
 
 export const REPLICAS_ROUTER_KEY = 'rsk_replicas_router_key_0123456789';
-export const sha256 = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
-
-export function writeConfig(config: Record<string, unknown>): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'llmrouter-replicas-')), 'config.json');
-  writeFileSync(path, JSON.stringify(config));
-  return path;
-}
-
-/**
- * A redis-server that keeps its data across a SIGKILL (append-only file, fsync on every write), as a
- * Redis with persistence would: what the routers wrote before it died is there when it comes back.
- */
-export async function startPersistentRedis(port: number, dir: string): Promise<Proc> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
-  const proc = new Proc(spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-  await proc.waitFor(/Ready to accept connections/, 15_000);
-  return proc;
-}
 
 /** One chat completion over a connection of its own (no keep-alive), as from a fresh client behind a load balancer. */
 export function chatFresh(url: string, key: string, model = 'ollama/m'): Promise<number> {

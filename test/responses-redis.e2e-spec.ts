@@ -1,12 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { FakeUpstream } from './fake-upstream';
 import { backend } from './router-harness';
 import { chatRequests, scriptChat } from './responses-upstream';
-import { Proc, startRedis, startRouterProcess } from './team-processes';
+import { Proc, startRedis, startRouterProcess, writeConfig } from './team-processes';
 
 // Two router processes sharing one redis-server: a response stored through one is continued, read and
 // deleted through the other, as behind a load balancer.
@@ -24,8 +21,7 @@ describe('Responses bridge: two replicas sharing one Redis', () => {
   beforeAll(async () => {
     up = await FakeUpstream.start();
     redis = await startRedis();
-    const config = join(mkdtempSync(join(tmpdir(), 'llmrouter-resp-')), 'config.json');
-    writeFileSync(config, JSON.stringify({ backends: [backend('ollama', up.url, { default: true })], redis_url: redis.url, responses_store: { ttl_seconds: 600, max_bytes: 2_000_000 } }));
+    const config = writeConfig({ backends: [backend('ollama', up.url, { default: true })], redis_url: redis.url, responses_store: { ttl_seconds: 600, max_bytes: 2_000_000 } });
     routers = await Promise.all([startRouterProcess(config, ROUTER_KEY), startRouterProcess(config, ROUTER_KEY)]);
     clients = routers.map((r) => new OpenAI({ baseURL: `${r.url}/v1`, apiKey: ROUTER_KEY, maxRetries: 0 }));
   });

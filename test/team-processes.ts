@@ -1,6 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 // Real processes for the team e2e tests: a private redis-server on 127.0.0.1 (so a test may kill its
 // own) and the built router (LLMROUTER_MAIN, default dist/main.js) started as a separate process.
@@ -59,9 +62,24 @@ export class Proc {
   }
 }
 
-export async function startRedis(port?: number): Promise<{ proc: Proc; port: number; url: string }> {
+/** The key_sha256 of a client key, as the config holds it. */
+export const sha256 = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+
+/** Writes `config` to a config.json of its own, for startRouterProcess. */
+export function writeConfig(config: Record<string, unknown>): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'llmrouter-team-')), 'config.json');
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+/**
+ * A private redis-server. With `persistDir`, it keeps its data across a SIGKILL (append-only file, fsync on
+ * every write), as a Redis with persistence would: what was written before it died is there when it comes back.
+ */
+export async function startRedis(port?: number, persistDir?: string): Promise<{ proc: Proc; port: number; url: string }> {
   const p = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  const persistence = persistDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', persistDir] : ['--appendonly', 'no'];
+  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', ...persistence], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const proc = new Proc(child);

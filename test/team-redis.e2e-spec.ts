@@ -1,10 +1,6 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FakeUpstream } from './fake-upstream';
 import { backend } from './router-harness';
-import { Proc, startRedis, startRouterProcess } from './team-processes';
+import { Proc, sha256, startRedis, startRouterProcess, writeConfig } from './team-processes';
 
 // Real redis-server and real router processes: the limit and the usage are shared by replicas, and
 // a router whose Redis dies keeps serving on in-memory limits, saying so once.
@@ -14,13 +10,6 @@ jest.setTimeout(90_000);
 const ROUTER_KEY = 'rsk_team_router_key_0123456789';
 const ALICE = 'rsk_alice_0123456789abcdef';
 const BOB = 'rsk_bob_0123456789abcdef';
-const hex = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
-
-function writeConfig(config: Record<string, unknown>): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'llmrouter-team-')), 'config.json');
-  writeFileSync(path, JSON.stringify(config));
-  return path;
-}
 
 const chat = (url: string, key: string) =>
   fetch(`${url}/v1/chat/completions`, {
@@ -47,7 +36,7 @@ describe('two router replicas sharing one Redis', () => {
     const config = writeConfig({
       backends: [backend('ollama', up.url, { default: true })],
       redis_url: redis.url,
-      api_keys: [{ name: 'alice', key_sha256: hex(ALICE), rate_limit: { requests_per_minute: LIMIT } }],
+      api_keys: [{ name: 'alice', key_sha256: sha256(ALICE), rate_limit: { requests_per_minute: LIMIT } }],
     });
     routers = await Promise.all([startRouterProcess(config, ROUTER_KEY), startRouterProcess(config, ROUTER_KEY)]);
   });
@@ -93,8 +82,8 @@ describe('a router whose Redis goes down', () => {
       backends: [backend('ollama', up.url, { default: true })],
       redis_url: redis.url,
       api_keys: [
-        { name: 'alice', key_sha256: hex(ALICE), rate_limit: { requests_per_minute: 1000 } },
-        { name: 'bob', key_sha256: hex(BOB), rate_limit: { requests_per_minute: 2 } },
+        { name: 'alice', key_sha256: sha256(ALICE), rate_limit: { requests_per_minute: 1000 } },
+        { name: 'bob', key_sha256: sha256(BOB), rate_limit: { requests_per_minute: 2 } },
       ],
     });
     router = await startRouterProcess(config, ROUTER_KEY);

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { chunk } from './chat-chunks';
 import { FakeUpstream, sse } from './fake-upstream';
-import { chunk } from './messages-sse';
 import { backend, ROUTER_KEY, RunningRouter, startRouter } from './router-harness';
 
 // Tool calls the way some chat backends stream them, read through both bridged front doors with the

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -6,6 +5,7 @@ import { FakeUpstream } from './fake-upstream';
 import { spawnRouter, waitFor, type SpawnedRouter } from './ops-spawn';
 import { backend } from './router-harness';
 import { scriptChat, USAGE } from './responses-upstream';
+import { sha256 } from './team-processes';
 
 // `workers: 2` without Redis, as a team runs it on one machine: two worker processes behind one port,
 // each request on a fresh connection (so the primary hands connections to the workers in turn). The
@@ -19,7 +19,6 @@ const BOB = 'rsk_workers_bob_0123456789abcdefg';
 const LIMIT = 3;
 /** Each answer of the fake backend uses USAGE.total_tokens (29): two answers spend this budget. */
 const TOKENS = 50;
-const hex = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
 /** No keep-alive: each request opens its own connection, so consecutive requests reach both workers. */
 const fresh = new Agent({ pipelining: 0 });
@@ -50,8 +49,8 @@ describe('workers: 2 without Redis behave as one process', () => {
         backends: [backend('ollama', up.url, { default: true })],
         workers: 2,
         api_keys: [
-          { name: 'alice', key_sha256: hex(ALICE), rate_limit: { requests_per_minute: LIMIT } },
-          { name: 'bob', key_sha256: hex(BOB), rate_limit: { tokens_per_minute: TOKENS } },
+          { name: 'alice', key_sha256: sha256(ALICE), rate_limit: { requests_per_minute: LIMIT } },
+          { name: 'bob', key_sha256: sha256(BOB), rate_limit: { tokens_per_minute: TOKENS } },
         ],
       },
       { LLMROUTER_API_KEY: ROUTER_KEY },

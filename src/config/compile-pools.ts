@@ -37,7 +37,7 @@ export function backendsByPrefix(backends: readonly CompiledBackend[]): Compiled
 }
 
 /** Above this, -weight / ln(h) can overflow to Infinity and rendezvous scores would tie. */
-export const MAX_WEIGHT = 1_000_000;
+const MAX_WEIGHT = 1_000_000;
 
 /** The pool rules class-validator cannot say: weights in (0, MAX_WEIGHT], defaults in one pool. */
 export function poolProblems(backends: Array<Partial<BackendConfig>>): string[] {

@@ -2,7 +2,7 @@
 // and every Node version, because a session must land on the same member wherever it is routed.
 
 /** Session keys longer than this are hashed by their start: a 30 MB `user` field must not stall the loop. */
-export const MAX_KEY_CHARS = 1024;
+const MAX_KEY_CHARS = 1024;
 
 const KEY_SEED_1 = 0x2545f491;
 const KEY_SEED_2 = 0x68e31da4;
@@ -10,7 +10,7 @@ const NAME_SEED_1 = 0x9747b28c;
 const NAME_SEED_2 = 0x1b873593;
 
 /** MurmurHash3's finalizer: every input bit moves about half the output bits. */
-export function fmix32(h: number): number {
+function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -20,7 +20,7 @@ export function fmix32(h: number): number {
 }
 
 /** A 32-bit hash of a string's UTF-16 code units (its first `MAX_KEY_CHARS`). */
-export function hash32(text: string, seed: number): number {
+function hash32(text: string, seed: number): number {
   const n = Math.min(text.length, MAX_KEY_CHARS);
   let h = seed >>> 0;
   for (let i = 0; i < n; i++) {

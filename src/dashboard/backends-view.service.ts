@@ -8,7 +8,6 @@ import { BackendProbeService } from '../health/backend-probe.service';
 import { resolveTarget } from '../routing/model-routing';
 import { SERIES_MINUTES } from './minute-series';
 import { SharedTrafficService } from './shared-traffic.service';
-import { TrafficRecorderService } from './traffic-recorder.service';
 
 const ERROR_RATE_MINUTES = 15;
 
@@ -62,7 +61,6 @@ export class BackendsViewService {
     private readonly probes: BackendProbeService,
     private readonly breaker: CircuitBreakerService,
     private readonly events: RequestEventsService,
-    private readonly traffic: TrafficRecorderService,
     private readonly balancer: LoadBalancerService,
     private readonly shared: SharedTrafficService,
   ) {
@@ -74,10 +72,9 @@ export class BackendsViewService {
   async backends(now = Date.now()): Promise<{ error_rate_minutes: number; series_minutes: number; shared: boolean; data: BackendView[]; pools: PoolView[] }> {
     const config = this.configService.current;
     const names = config.backends.map((b) => b.name);
-    const everyReplica = await this.shared.backends(names, ERROR_RATE_MINUTES, now);
-    const [states, traffic, inFlight] = await Promise.all([
+    const [states, { shared, traffic }, inFlight] = await Promise.all([
       Promise.all(config.backends.map((b) => this.probes.state(b))),
-      everyReplica ?? this.traffic.backends(names, ERROR_RATE_MINUTES, now),
+      this.shared.backends(names, ERROR_RATE_MINUTES, now),
       this.ipc ? this.ipc.call<Array<[string, number]>>('traffic.inFlight').then((counts) => new Map(counts)) : this.inFlightByBackend(),
     ]);
     const data = config.backends.map((b, i): BackendView => {
@@ -105,7 +102,7 @@ export class BackendsViewService {
         },
       };
     });
-    return { error_rate_minutes: ERROR_RATE_MINUTES, series_minutes: SERIES_MINUTES, shared: everyReplica !== undefined, data, pools: this.pools(now) };
+    return { error_rate_minutes: ERROR_RATE_MINUTES, series_minutes: SERIES_MINUTES, shared, data, pools: this.pools(now) };
   }
 
   private pools(now: number): PoolView[] {

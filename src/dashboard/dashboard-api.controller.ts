@@ -4,7 +4,7 @@ import { BackendsViewService } from './backends-view.service';
 import { DashboardData, Viewer } from './dashboard-data.decorator';
 import type { DashboardViewer } from './dashboard-key.guard';
 import { SharedTrafficService } from './shared-traffic.service';
-import { RECENT_REQUESTS, RequestLine, TrafficRecorderService } from './traffic-recorder.service';
+import { RECENT_REQUESTS, RequestLine } from './traffic-recorder.service';
 import { UsageViewService } from './usage-view.service';
 
 /** The JSON behind /ui. An admin sees every key and backend; a team key sees its own usage and requests. */
@@ -13,7 +13,6 @@ export class DashboardApiController {
   constructor(
     private readonly backendsView: BackendsViewService,
     private readonly usageView: UsageViewService,
-    private readonly traffic: TrafficRecorderService,
     private readonly shared: SharedTrafficService,
   ) {}
 
@@ -42,13 +41,10 @@ export class DashboardApiController {
   @Get('requests')
   async requests(@Viewer() viewer: DashboardViewer, @Query('errors') errors?: string) {
     const errorsOnly = errors === '1' || errors === 'true';
-    const filter = { key: viewer.admin ? null : viewer.keyName, errorsOnly };
-    // Every replica's lines from Redis when it is there; this router's own (every worker's) otherwise.
-    const everyReplica = await this.shared.lines(filter);
-    const lines = everyReplica ?? (await this.traffic.lines(filter));
+    const { shared, lines } = await this.shared.lines({ key: viewer.admin ? null : viewer.keyName, errorsOnly });
     return {
       capacity: RECENT_REQUESTS,
-      shared: everyReplica !== undefined,
+      shared,
       data: lines.map(({ at, ...line }: RequestLine) => ({ time: new Date(at).toISOString(), ...line })),
     };
   }

@@ -28,8 +28,25 @@ export class SharedTrafficService implements OnModuleInit {
     this.recorder.onRecord((line, attempts, now) => this.write(line, attempts, now));
   }
 
-  /** Each backend's figures summed over every replica (null: no traffic); undefined without Redis (or on a Redis error). */
-  async backends(backends: readonly string[], totalMinutes: number, now = Date.now()): Promise<Array<BackendTraffic | null> | undefined> {
+  /**
+   * Each backend's figures (null: no traffic): summed over every replica from Redis (`shared`), or, without
+   * Redis or on a Redis error, this router's own.
+   */
+  async backends(backends: string[], totalMinutes: number, now = Date.now()): Promise<{ shared: boolean; traffic: Array<BackendTraffic | null> }> {
+    const everyReplica = await this.redisBackends(backends, totalMinutes, now);
+    if (everyReplica) return { shared: true, traffic: everyReplica };
+    return { shared: false, traffic: await this.recorder.backends(backends, totalMinutes, now) };
+  }
+
+  /** The lines a viewer sees, newest first: every replica's last RECENT_REQUESTS from Redis (`shared`), or this router's own. */
+  async lines(filter: LineFilter): Promise<{ shared: boolean; lines: RequestLine[] }> {
+    const everyReplica = await this.redisLines(filter);
+    if (everyReplica) return { shared: true, lines: everyReplica };
+    return { shared: false, lines: await this.recorder.lines(filter) };
+  }
+
+  /** Undefined without Redis (or on a Redis error). */
+  private async redisBackends(backends: readonly string[], totalMinutes: number, now: number): Promise<Array<BackendTraffic | null> | undefined> {
     const client = this.upClient();
     if (!client) return undefined;
     const current = Math.floor(now / MINUTE_MS);
@@ -55,8 +72,8 @@ export class SharedTrafficService implements OnModuleInit {
     }
   }
 
-  /** The lines a viewer sees among the last RECENT_REQUESTS of every replica, newest first; undefined without Redis. */
-  async lines(filter: LineFilter): Promise<RequestLine[] | undefined> {
+  /** Undefined without Redis (or on a Redis error). */
+  private async redisLines(filter: LineFilter): Promise<RequestLine[] | undefined> {
     const client = this.upClient();
     if (!client) return undefined;
     try {

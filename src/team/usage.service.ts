@@ -67,7 +67,6 @@ export class UsageService implements OnModuleInit, OnModuleDestroy {
     () => this.flushRedis(),
     () => this.logger.warn('too much usage is waiting for Redis: new usage is counted in this replica only until Redis is back'),
   );
-  /** The primary's counters (workers without Redis). */
   private readonly ipc = IpcClient.get();
 
   constructor(
@@ -124,11 +123,12 @@ export class UsageService implements OnModuleInit, OnModuleDestroy {
     // A model name gets a row of its own only once a backend served it (see UsageCounters).
     const served = o.backend !== undefined && finalStatus(req, res) < 400;
     const now = Date.now();
-    if (this.ipc && !this.redis.client) {
-      this.ipc.send('usage.add', name, ctx.requestedModel, tokens, now, served);
+    const primary = this.primary;
+    if (primary) {
+      primary.send('usage.add', name, ctx.requestedModel, tokens, now, served);
     } else {
       const model = this.memory.add(name, ctx.requestedModel, tokens, now, served);
-      if (this.redis.client) this.writeRedis(name, model, tokens);
+      if (this.redis.client) this.writeRedis(name, model, tokens, now);
     }
     // Only keys with a token budget are charged (no promise per request for the others).
     const key = req.clientKey;
@@ -137,21 +137,27 @@ export class UsageService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** The primary keeping the counters: a worker (`workers` > 1) without Redis; undefined otherwise. */
+  private get primary(): IpcClient | undefined {
+    return this.redis.client ? undefined : this.ipc;
+  }
+
   private async localRows(window: UsageWindowName, now: number): Promise<UsageRow[]> {
-    if (this.ipc && !this.redis.client) return this.ipc.call<UsageRow[]>('usage.rows', window, now);
+    const primary = this.primary;
+    if (primary) return primary.call<UsageRow[]>('usage.rows', window, now);
     return this.memory.rows(window, now);
   }
 
   private async localDay(start: number): Promise<UsageRow[]> {
-    if (this.ipc && !this.redis.client) return this.ipc.call<UsageRow[]>('usage.day', start);
+    const primary = this.primary;
+    if (primary) return primary.call<UsageRow[]>('usage.day', start);
     return this.memory.day(start);
   }
 
   /** Queues the request's increments for Redis (every window and counter), then sends them if Redis is up. */
-  private writeRedis(key: string, model: string, tokens: TokenCounts): void {
+  private writeRedis(key: string, model: string, tokens: TokenCounts, now: number): void {
     const field = JSON.stringify([key, model]);
     const amounts: Record<Counter, number> = { requests: 1, prompt_tokens: tokens.prompt, completion_tokens: tokens.completion, tokens: tokens.total };
-    const now = Date.now();
     for (const window of USAGE_WINDOW_NAMES) {
       const start = windowStart(window, now);
       const base = redisKey(window, start);
