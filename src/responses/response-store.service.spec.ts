@@ -42,6 +42,23 @@ describe('ResponseStoreService without Redis', () => {
     expect(await service.get('r1', 'alice')).toBeUndefined();
   });
 
+  it('parses a stored response once for all the references one request makes into it', async () => {
+    const { service } = memoryStoreService({ ttlSeconds: 600, maxBytes: 16 << 20 });
+    const input = Array.from({ length: 2_000 }, (_, i) => ({ type: 'message', id: `in_${i}`, role: 'user', content: `turn ${i}` }));
+    await service.save({ ...record('big'), input });
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const find = service.itemFinder('alice');
+      const found = [];
+      for (let i = 0; i < 2_000; i++) found.push(await find(`in_${i}`));
+      expect(found.map((item) => item?.content)).toEqual(input.map((item) => item.content));
+      // Parsed per reference, 2,000 references into one large record held the event loop for seconds.
+      expect(parse.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it('refuses, without throwing, a record too deep to serialize', async () => {
     const { service } = memoryStoreService({ ttlSeconds: 600, maxBytes: 1 << 20 });
     let deep: Record<string, unknown> = {};
